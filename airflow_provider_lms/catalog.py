@@ -1,0 +1,236 @@
+"""Endpoints as data: what each vendor endpoint is called, where it lives and what it accepts.
+
+A DAG author names a catalog endpoint (``"enrollments"``), overrides parts of one
+(``{"name": "enrollments", "path": "/enrollments"}``) or describes an endpoint the catalog lacks
+(``{"path": "/reports/x", "records_path": "$.rows[*]"}``). Parameters are checked here, before
+any HTTP call.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import quote
+
+from airflow_provider_lms.exceptions import LmsConfigError, LmsWindowError
+from airflow_provider_lms.page_request import PageRequest
+from airflow_provider_lms.pagination import Paginator, SinglePage, paginator_from_spec
+from airflow_provider_lms.records import RecordSelector
+from airflow_provider_lms.windows import ZERO_WIDTH_HELP, Window, WindowMapping
+
+PAGE_SIZE = "page_size"
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter a DAG author may pass in ``parameters``."""
+
+    name: str
+    required: bool = False
+    location: str = "query"  # "path", "query" or "body"
+    api_name: str | None = None  # the vendor's name when it differs from ours
+    description: str = ""
+    choices: tuple[Any, ...] = ()
+
+    @property
+    def wire_name(self) -> str:
+        return self.api_name or self.name
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A readable list (or object) of one vendor API."""
+
+    name: str
+    path: str
+    records_path: str = "$[*]"
+    method: str = "GET"
+    params: tuple[Param, ...] = ()
+    window: WindowMapping | None = None
+    paginator: Callable[[], Paginator] | None = None  # None: the hook's default
+    max_page_size: int | None = None  # None: the hook's default
+    default_page_size: int | None = None
+    metadata_path: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: Mapping[str, Any] | None = None  # fixed JSON body (POST search endpoints)
+    description: str = ""
+    custom: bool = False  # custom endpoints pass unknown parameters through as query parameters
+
+    @property
+    def param_names(self) -> list[str]:
+        return [p.name for p in self.params]
+
+    def accepted_params(self) -> str:
+        names = [f"{p.name} (required)" if p.required else p.name for p in self.params]
+        names.append(PAGE_SIZE)
+        return ", ".join(names)
+
+    def selector(self) -> RecordSelector:
+        return RecordSelector(self.records_path, self.metadata_path)
+
+    def check_window(self, window: Window | None) -> None:
+        """A zero-width window on a date-filtered endpoint would silently extract nothing."""
+        if window is not None and self.window is not None and window.start == window.end:
+            raise LmsWindowError(
+                f"endpoint {self.name!r} filters by date but the window is empty "
+                f"({window.start.isoformat()} to {window.end.isoformat()}). {ZERO_WIDTH_HELP}"
+            )
+
+    def build_request(
+        self, parameters: Mapping[str, Any] | None, window: Window | None
+    ) -> tuple[PageRequest, int | None]:
+        """Validate ``parameters`` and return the first request (before pagination) and page size."""
+        given = dict(parameters or {})
+        if not isinstance(parameters, (Mapping, type(None))):
+            raise LmsConfigError(f"parameters must be a dict, not {type(parameters).__name__}")
+        page_size = self._page_size(given.pop(PAGE_SIZE, None))
+        known = {p.name: p for p in self.params}
+        unknown = [name for name in given if name not in known]
+        if unknown and not self.custom:
+            raise LmsConfigError(
+                f"endpoint {self.name!r} does not accept {', '.join(map(repr, unknown))}; "
+                f"accepted parameters: {self.accepted_params()}"
+            )
+        missing = [p.name for p in self.params if p.required and given.get(p.name) in (None, "")]
+        if missing:
+            raise LmsConfigError(
+                f"endpoint {self.name!r} needs {', '.join(map(repr, missing))}; "
+                f"accepted parameters: {self.accepted_params()}"
+            )
+        if self.window is not None and window is not None:
+            clashing = [n for n in given if known.get(n) and known[n].wire_name in self.window.owned_params]
+            if clashing:
+                raise LmsConfigError(
+                    f"endpoint {self.name!r}: {', '.join(clashing)} come from the task window; set "
+                    "window_start/window_end instead (or window_start=None to pass them yourself)"
+                )
+        path_values: dict[str, str] = {}
+        request = PageRequest(self.method, "", headers=dict(self.headers))
+        if self.body is not None:
+            request.body = dict(self.body)
+        for name, value in given.items():
+            param = known.get(name) or Param(name)
+            if param.choices and value not in param.choices:
+                raise LmsConfigError(
+                    f"endpoint {self.name!r}: {name}={value!r} is not one of {list(param.choices)}"
+                )
+            if value is None:
+                continue
+            if param.location == "path":
+                path_values[param.wire_name] = quote(str(value), safe="")
+            elif param.location == "body":
+                request.body_dict()[param.wire_name] = value
+            else:
+                request.params[param.wire_name] = value
+        request.path = self._fill_path(path_values)
+        if self.window is not None and window is not None:
+            self.window.apply(request, window)
+        return request, page_size
+
+    def _fill_path(self, values: dict[str, str]) -> str:
+        try:
+            return self.path.format(**values)
+        except KeyError as exc:
+            raise LmsConfigError(
+                f"endpoint {self.name!r} path {self.path!r} needs parameter {exc.args[0]!r}"
+            ) from None
+
+    def _page_size(self, value: Any) -> int | None:
+        if value is None:
+            return self.default_page_size or self.max_page_size
+        try:
+            size = int(value)
+        except (TypeError, ValueError):
+            raise LmsConfigError(f"page_size={value!r} is not a whole number") from None
+        if size < 1 or (self.max_page_size and size > self.max_page_size):
+            raise LmsConfigError(
+                f"endpoint {self.name!r}: page_size={size} is out of range 1..{self.max_page_size}"
+            )
+        return size
+
+
+class Catalog:
+    """The endpoints of one vendor, by name."""
+
+    def __init__(self, vendor: str, endpoints: Iterable[Endpoint]) -> None:
+        self.vendor = vendor
+        self.endpoints: dict[str, Endpoint] = {}
+        for endpoint in endpoints:
+            if endpoint.name in self.endpoints:
+                raise ValueError(f"{vendor} catalog names {endpoint.name!r} twice")
+            self.endpoints[endpoint.name] = endpoint
+
+    def __iter__(self):
+        return iter(self.endpoints.values())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.endpoints
+
+    def get(self, name: str) -> Endpoint:
+        try:
+            return self.endpoints[name]
+        except KeyError:
+            close = difflib.get_close_matches(name, self.endpoints, n=3)
+            hint = f" Did you mean {', '.join(close)}?" if close else ""
+            raise LmsConfigError(
+                f"{self.vendor} has no endpoint {name!r}.{hint} Known endpoints: "
+                f"{', '.join(sorted(self.endpoints))}. For another path pass endpoint='/path' or a "
+                "dict with path, records_path, method, headers, pagination."
+            ) from None
+
+
+CUSTOM_KEYS = {
+    "name", "path", "method", "records_path", "metadata_path", "headers", "pagination",
+    "max_page_size", "body",
+}
+
+
+def resolve_endpoint(catalog: Catalog, spec: str | Mapping[str, Any] | Endpoint) -> Endpoint:
+    """Turn what the DAG author wrote in ``endpoint=`` into an :class:`Endpoint`."""
+    if isinstance(spec, Endpoint):
+        return spec
+    if isinstance(spec, str):
+        if spec.startswith("/"):
+            return Endpoint(name=spec, path=spec, custom=True)
+        return catalog.get(spec.strip())
+    if not isinstance(spec, Mapping):
+        raise LmsConfigError(f"endpoint must be a name, a '/path' or a dict, not {type(spec).__name__}")
+    unknown = set(spec) - CUSTOM_KEYS
+    if unknown:
+        raise LmsConfigError(
+            f"endpoint spec keys {sorted(unknown)} are unknown; use {sorted(CUSTOM_KEYS)}"
+        )
+    overrides: dict[str, Any] = {k: v for k, v in spec.items() if k not in ("name", "pagination")}
+    if "method" in overrides:
+        overrides["method"] = str(overrides["method"]).upper()
+    if "headers" in overrides:
+        overrides["headers"] = _parse_headers(overrides["headers"])
+    if "pagination" in spec:
+        overrides["paginator"] = (
+            SinglePage if spec["pagination"] in ("none", None) else paginator_from_spec(spec["pagination"])
+        )
+    if spec.get("records_path"):
+        RecordSelector(spec["records_path"], spec.get("metadata_path"))  # fail early on bad JSONPath
+    if "name" in spec and spec["name"] in catalog:
+        return replace(catalog.get(spec["name"]), **overrides)
+    if not spec.get("path"):
+        raise LmsConfigError(
+            f"endpoint spec {dict(spec)!r} names no catalog endpoint and has no 'path'"
+        )
+    return Endpoint(name=str(spec.get("name") or spec["path"]), custom=True, **overrides)
+
+
+def _parse_headers(value: Any) -> dict[str, str]:
+    # The guide's "header1:value1,header2:value2" form, or a dict.
+    if isinstance(value, Mapping):
+        return {str(k): str(v) for k, v in value.items()}
+    headers: dict[str, str] = {}
+    for pair in str(value).split(","):
+        if pair.strip():
+            name, sep, val = pair.partition(":")
+            if not sep:
+                raise LmsConfigError(f"header {pair!r} is not 'name:value'")
+            headers[name.strip()] = val.strip()
+    return headers

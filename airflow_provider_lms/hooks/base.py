@@ -1,0 +1,311 @@
+"""LmsHook: the shared engine every vendor hook builds on.
+
+A vendor hook supplies only what differs: its base URL, how it authenticates, its catalog, its
+default paginator and any response quirks. Everything else (pooled HTTP, retries, pacing,
+pagination, record paths, windows, progress logs, secret masking) lives here.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import Any, ClassVar
+
+import requests
+from airflow.sdk import BaseHook
+
+from airflow_provider_lms.auth import Auth
+from airflow_provider_lms.catalog import Catalog, Endpoint, resolve_endpoint
+from airflow_provider_lms.exceptions import LmsConfigError, LmsError, LmsResponseError
+from airflow_provider_lms.page_request import PageRequest, PageResponse
+from airflow_provider_lms.pagination import PageLoopGuard, Paginator
+from airflow_provider_lms.redaction import Redactor, watch_third_party_logs
+from airflow_provider_lms.throttle import Throttle
+from airflow_provider_lms.transport import HttpTransport, RetryPolicy
+from airflow_provider_lms.windows import Window, parse_window
+
+EndpointSpec = str | Mapping[str, Any] | Endpoint
+
+
+@dataclass
+class ExtractPlan:
+    """A validated extract: everything checked, nothing sent yet."""
+
+    endpoint: Endpoint
+    request: PageRequest
+    page_size: int | None
+    window: Window | None
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Page:
+    """One page of an extract, after the window filter."""
+
+    number: int
+    records: list[dict[str, Any]]
+    received: int  # records the vendor sent, before the window filter
+
+
+@dataclass
+class Preview:
+    """What :meth:`LmsHook.preview` returns: the (redacted) first request and the first records."""
+
+    request: str
+    records: list[dict[str, Any]]
+
+
+def normalize_url(host: str | None, *, default_domain: str | None = None) -> str:
+    """``https://`` + host when no scheme is given; ``acme`` -> ``https://acme.<default_domain>``."""
+    host = (host or "").strip().rstrip("/")
+    if not host:
+        raise LmsConfigError("the connection has no host: fill in the Host field")
+    if "://" in host:
+        return host
+    if default_domain and "." not in host and ":" not in host:
+        host = f"{host}.{default_domain}"
+    return f"https://{host}"
+
+
+class LmsHook(BaseHook):
+    """Base hook for LMS vendor APIs. Subclasses set the class attributes and vendor methods.
+
+    :param conn_id: the Airflow connection id.
+    :param max_attempts: attempts per request before giving up (default 6, or extra ``max_attempts``).
+    :param backoff_base: first retry delay in seconds, doubled per attempt, with jitter.
+    :param timeout: ``(connect, read)`` timeouts in seconds (extra ``timeout`` sets the read timeout).
+    """
+
+    conn_name_attr = "conn_id"
+    default_conn_name = "lms_default"
+    conn_type = ""
+    hook_name = ""
+
+    catalog: ClassVar[Catalog]
+    #: Largest page the vendor serves; endpoint entries may narrow it.
+    max_page_size: ClassVar[int | None] = None
+    #: Endpoint the Test button reads one page of.
+    test_endpoint: ClassVar[str] = ""
+    #: Query parameter names this vendor uses for secrets (masked in every URL we log).
+    secret_param_names: ClassVar[tuple[str, ...]] = ()
+    #: Connection extras that hold secrets.
+    secret_extras: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(
+        self,
+        conn_id: str | None = None,
+        *,
+        max_attempts: int | None = None,
+        backoff_base: float | None = None,
+        timeout: tuple[float, float] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.conn_id = conn_id or self.default_conn_name
+        self._max_attempts, self._backoff_base, self._timeout = max_attempts, backoff_base, timeout
+        self._sleep = sleep
+
+    # ---- connection -------------------------------------------------------------------------
+
+    @cached_property
+    def connection(self):
+        conn = self.get_connection(self.conn_id)
+        for secret in (conn.password, *(conn.extra_dejson.get(k) for k in self.secret_extras)):
+            self.redactor.add(secret if isinstance(secret, str) else None)
+        return conn
+
+    @cached_property
+    def extras(self) -> dict[str, Any]:
+        return dict(self.connection.extra_dejson)
+
+    @cached_property
+    def redactor(self) -> Redactor:
+        redactor = Redactor(self.secret_param_names)
+        watch_third_party_logs(redactor)
+        return redactor
+
+    def _credential(self, value: str | None, label: str) -> str:
+        if not value:
+            raise LmsConfigError(f"connection {self.conn_id!r} has no {label}: fill it in")
+        return value
+
+    # ---- vendor specifics (override) --------------------------------------------------------
+
+    def base_url(self) -> str:
+        """The API root every endpoint path is relative to."""
+        raise NotImplementedError
+
+    def create_auth(self) -> Auth:
+        """The auth strategy for this connection."""
+        raise NotImplementedError
+
+    def create_throttle(self) -> Throttle:
+        """Client-side pacing; none by default."""
+        return Throttle()
+
+    def default_paginator(self) -> Paginator:
+        """The vendor's usual pagination, for catalog entries and custom endpoints without one."""
+        raise NotImplementedError
+
+    def check_response(self, response: requests.Response) -> None:
+        """Raise for errors a vendor reports inside a 2xx body. Nothing to check by default."""
+        return None
+
+    def parse_body(self, response: requests.Response) -> Any:
+        """Decode a response body (JSON by default)."""
+        try:
+            return response.json()
+        except ValueError:
+            snippet = self.redactor.text(response.text[:200])
+            raise LmsResponseError(
+                f"{response.request.method} {self.redactor.url(response.url)} did not answer JSON "
+                f"(Content-Type {response.headers.get('Content-Type')!r}): {snippet!r}"
+            ) from None
+
+    # ---- transport --------------------------------------------------------------------------
+
+    @cached_property
+    def transport(self) -> HttpTransport:
+        policy = RetryPolicy(
+            max_attempts=int(self._max_attempts or self.extras.get("max_attempts") or 6),
+            backoff_base=float(self._backoff_base if self._backoff_base is not None else 1.0),
+        )
+        timeout = self._timeout or (10.0, float(self.extras.get("timeout") or 60.0))
+        verify = self.extras.get("verify", True)
+        return HttpTransport(
+            self.base_url(),
+            auth=self.create_auth(),
+            redactor=self.redactor,
+            throttle=self.create_throttle(),
+            policy=policy,
+            timeout=timeout,
+            verify=verify if isinstance(verify, (bool, str)) else True,
+            sleep=self._sleep,
+            check_response=self.check_response,
+            connection_label=self.conn_id,
+        )
+
+    def get_conn(self) -> HttpTransport:
+        """The pooled transport (Airflow hooks' usual accessor)."""
+        return self.transport
+
+    # ---- extraction -------------------------------------------------------------------------
+
+    def resolve(self, endpoint: EndpointSpec) -> Endpoint:
+        """A catalog name, ``"/custom/path"`` or dict spec -> :class:`Endpoint`."""
+        return resolve_endpoint(self.catalog, endpoint)
+
+    def plan(
+        self,
+        endpoint: EndpointSpec,
+        parameters: Mapping[str, Any] | None = None,
+        window_start: Any = None,
+        window_end: Any = None,
+    ) -> ExtractPlan:
+        """Validate an extract without sending anything: endpoint, parameters and window."""
+        resolved = self.resolve(endpoint)
+        if resolved.max_page_size is None and self.max_page_size is not None:
+            resolved = replace(resolved, max_page_size=self.max_page_size)
+        window = parse_window(window_start, window_end)
+        resolved.check_window(window)
+        request, page_size = resolved.build_request(parameters, window)
+        return ExtractPlan(resolved, request, page_size, window, dict(parameters or {}))
+
+    def iter_pages(self, plan: ExtractPlan, *, max_pages: int | None = None) -> Iterator[Page]:
+        """Send the plan's requests page by page, yielding each page's records in the window."""
+        endpoint = plan.endpoint
+        paginator = self._paginator(endpoint)
+        selector = endpoint.selector()
+        guard = PageLoopGuard()
+        request: PageRequest | None = paginator.start(plan.request.copy(), plan.page_size)
+        started, total, number = time.monotonic(), 0, 0
+        while request is not None and (max_pages is None or number < max_pages):
+            number += 1
+            response = self.transport.send(request)
+            body = self.parse_body(response)
+            records = selector.select(body)
+            guard.check(records, number)
+            received = len(records)
+            if plan.window is not None and endpoint.window is not None:
+                records = [r for r in records if endpoint.window.contains(r, plan.window)]
+            total += len(records)
+            elapsed = max(time.monotonic() - started, 1e-6)
+            self.log.info(
+                "%s %s page %d: %d records (%d so far, %.0f records/s)",
+                self.conn_type, endpoint.name, number, len(records), total, total / elapsed,
+            )
+            yield Page(number, records, received)
+            request = paginator.advance(request, PageResponse(dict(response.headers), body, received))
+
+    def _paginator(self, endpoint: Endpoint) -> Paginator:
+        return endpoint.paginator() if endpoint.paginator else self.default_paginator()
+
+    def iter_records(
+        self,
+        endpoint: EndpointSpec,
+        parameters: Mapping[str, Any] | None = None,
+        window_start: Any = None,
+        window_end: Any = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Yield every record of ``endpoint``, page after page (for TaskFlow tasks and scripts).
+
+        :param endpoint: a catalog name, ``"/custom/path"``, or a dict spec (see README).
+        :param parameters: endpoint parameters (ids, filters, ``page_size``).
+        :param window_start: start of the date window (inclusive); None for no window.
+        :param window_end: end of the date window (exclusive).
+        """
+        plan = self.plan(endpoint, parameters, window_start, window_end)
+        for page in self.iter_pages(plan):
+            yield from page.records
+
+    def preview(
+        self,
+        endpoint: EndpointSpec,
+        parameters: Mapping[str, Any] | None = None,
+        *,
+        limit: int = 10,
+        window_start: Any = None,
+        window_end: Any = None,
+    ) -> Preview:
+        """The first ``limit`` records of an endpoint and the request that fetched them (masked)."""
+        given = dict(parameters or {})
+        if "page_size" not in given and limit > 0:
+            resolved = self.resolve(endpoint)
+            ceiling = resolved.max_page_size or self.max_page_size
+            given["page_size"] = min(limit, ceiling) if ceiling else limit
+        plan = self.plan(endpoint, given, window_start, window_end)
+        first = self._paginator(plan.endpoint).start(plan.request.copy(), plan.page_size)
+        records: list[dict[str, Any]] = []
+        for page in self.iter_pages(plan):
+            records.extend(page.records)
+            if len(records) >= limit:
+                break
+        return Preview(self.describe_request(first), records[:limit])
+
+    def describe_request(self, request: PageRequest) -> str:
+        """``GET https://host/api/...?query`` with every secret masked."""
+        text = f"{request.method} {self.transport.safe_url(request)}"
+        if request.body is not None:
+            text += " " + self.redactor.text(json.dumps(request.body, default=str))
+        return text
+
+    def test_connection(self) -> tuple[bool, str]:
+        """Authenticate and read one page: what the Airflow UI's Test button calls."""
+        self._max_attempts = self._max_attempts or 2
+        self._timeout = self._timeout or (5.0, 20.0)
+        try:
+            plan = self.plan(self.test_endpoint, {"page_size": 1})
+            page = next(self.iter_pages(plan, max_pages=1), None)
+        except LmsError as exc:
+            return False, str(exc)
+        except Exception as exc:  # the UI shows this text: keep it useful and secret-free
+            return False, self.redactor.text(f"{type(exc).__name__}: {exc}")
+        count = page.received if page else 0
+        return True, (
+            f"Connected to {self.redactor.url(self.base_url())}: "
+            f"read {count} record(s) from {self.test_endpoint}"
+        )

@@ -1,0 +1,38 @@
+"""The request for one page and the response the paginator sees."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class PageRequest:
+    """One HTTP request, relative to the hook's base URL. Paginators and window mappings edit it."""
+
+    method: str
+    path: str
+    params: dict[str, Any] = field(default_factory=dict)
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def body_dict(self) -> dict[str, Any]:
+        """The JSON body as a dict, created on first use (for POST search endpoints)."""
+        if self.body is None:
+            self.body = {}
+        if not isinstance(self.body, dict):
+            raise TypeError(f"request body is a {type(self.body).__name__}, not an object")
+        return self.body
+
+    def copy(self) -> PageRequest:
+        return copy.deepcopy(self)
+
+
+@dataclass
+class PageResponse:
+    """What a paginator may look at to decide on the next page."""
+
+    headers: dict[str, str]
+    body: Any
+    record_count: int

@@ -1,0 +1,92 @@
+"""Client-side pacing, so a vendor's rate limit is respected before it answers 429."""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+
+log = logging.getLogger(__name__)
+
+
+class Throttle:
+    """No pacing. Subclasses wait in :meth:`before_request` and learn from :meth:`after_response`."""
+
+    def before_request(self) -> None:
+        return None
+
+    def after_response(self, headers: Mapping[str, str]) -> None:
+        return None
+
+
+class RollingWindowThrottle(Throttle):
+    """At most ``max_requests`` per ``per_seconds`` in any rolling window (LearnWorlds: 30 / 10 s)."""
+
+    def __init__(
+        self,
+        max_requests: int,
+        per_seconds: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.max_requests, self.per_seconds = max_requests, per_seconds
+        self._clock, self._sleep = clock, sleep
+        self._sent: collections.deque[float] = collections.deque()
+        self._lock = threading.Lock()
+        self.waited = 0.0
+
+    def before_request(self) -> None:
+        with self._lock:
+            while True:
+                now = self._clock()
+                while self._sent and now - self._sent[0] >= self.per_seconds:
+                    self._sent.popleft()
+                if len(self._sent) < self.max_requests:
+                    self._sent.append(now)
+                    return
+                pause = self.per_seconds - (now - self._sent[0]) + 0.001
+                self.waited += pause
+                self._sleep(pause)
+
+
+class RemainingQuotaThrottle(Throttle):
+    """Slows down when the vendor's "requests remaining" header runs low (LearnUpon per minute).
+
+    With ``remaining`` requests left in a window of ``window_seconds``, the next request waits
+    ``window_seconds / (remaining + 1)`` once ``remaining`` is at or below ``low_water``: the budget
+    is spread over the rest of the window instead of being spent and answered with 429.
+    """
+
+    def __init__(
+        self,
+        header: str,
+        *,
+        window_seconds: float = 60.0,
+        low_water: int = 5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.header, self.window_seconds, self.low_water = header.lower(), window_seconds, low_water
+        self._sleep = sleep
+        self._pause = 0.0
+        self.waited = 0.0
+
+    def after_response(self, headers: Mapping[str, str]) -> None:
+        value = next((v for k, v in headers.items() if k.lower() == self.header), None)
+        try:
+            remaining = int(value) if value is not None else None
+        except ValueError:
+            remaining = None
+        if remaining is None or remaining > self.low_water:
+            self._pause = 0.0
+        else:
+            self._pause = self.window_seconds / (remaining + 1)
+            log.info("%s=%d: pacing the next request by %.1f s", self.header, remaining, self._pause)
+
+    def before_request(self) -> None:
+        if self._pause > 0:
+            self.waited += self._pause
+            self._sleep(self._pause)
+            self._pause = 0.0
