@@ -182,8 +182,15 @@ class Catalog:
 
 
 CUSTOM_KEYS = {
-    "name", "path", "method", "records_path", "metadata_path", "headers", "pagination",
-    "max_page_size", "body",
+    "name",
+    "path",
+    "method",
+    "records_path",
+    "metadata_path",
+    "headers",
+    "pagination",
+    "max_page_size",
+    "body",
 }
 
 
@@ -199,9 +206,7 @@ def resolve_endpoint(catalog: Catalog, spec: str | Mapping[str, Any] | Endpoint)
         raise LmsConfigError(f"endpoint must be a name, a '/path' or a dict, not {type(spec).__name__}")
     unknown = set(spec) - CUSTOM_KEYS
     if unknown:
-        raise LmsConfigError(
-            f"endpoint spec keys {sorted(unknown)} are unknown; use {sorted(CUSTOM_KEYS)}"
-        )
+        raise LmsConfigError(f"endpoint spec keys {sorted(unknown)} are unknown; use {sorted(CUSTOM_KEYS)}")
     overrides: dict[str, Any] = {k: v for k, v in spec.items() if k not in ("name", "pagination")}
     if "method" in overrides:
         overrides["method"] = str(overrides["method"]).upper()
@@ -216,9 +221,7 @@ def resolve_endpoint(catalog: Catalog, spec: str | Mapping[str, Any] | Endpoint)
     if "name" in spec and spec["name"] in catalog:
         return replace(catalog.get(spec["name"]), **overrides)
     if not spec.get("path"):
-        raise LmsConfigError(
-            f"endpoint spec {dict(spec)!r} names no catalog endpoint and has no 'path'"
-        )
+        raise LmsConfigError(f"endpoint spec {dict(spec)!r} names no catalog endpoint and has no 'path'")
     return Endpoint(name=str(spec.get("name") or spec["path"]), custom=True, **overrides)
 
 

@@ -27,13 +27,26 @@ def get_provider_info() -> dict[str, Any]:
         "LearnUpon, Absorb, NexPort Campus, iSpring Learn and LearnWorlds.",
         "versions": [__version__],
         "connection-types": [
-            {k: form[k] for k in ("connection-type", "hook-class-name", "hook-name", "ui-field-behaviour", "conn-fields") if k in form}
+            {
+                k: form[k]
+                for k in (
+                    "connection-type",
+                    "hook-class-name",
+                    "hook-name",
+                    "ui-field-behaviour",
+                    "conn-fields",
+                )
+                if k in form
+            }
             for form in forms
         ],
         "operators": [
             {"integration-name": "LMS", "python-modules": ["airflow_provider_lms.operators.extract"]}
         ],
         "hooks": [
-            {"integration-name": "LMS", "python-modules": [f"airflow_provider_lms.hooks.{v}" for v in VENDORS]}
+            {
+                "integration-name": "LMS",
+                "python-modules": [f"airflow_provider_lms.hooks.{v}" for v in VENDORS],
+            }
         ],
     }

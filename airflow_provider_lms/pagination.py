@@ -205,9 +205,7 @@ class PageLoopGuard:
         if not records:
             self._previous = None
             return
-        digest = hashlib.sha256(
-            json.dumps(records, sort_keys=True, default=str).encode()
-        ).hexdigest()
+        digest = hashlib.sha256(json.dumps(records, sort_keys=True, default=str).encode()).hexdigest()
         if digest == self._previous:
             raise LmsPaginationError(
                 f"page {page_number} repeats page {page_number - 1} record for record: the server "

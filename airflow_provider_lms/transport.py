@@ -164,7 +164,10 @@ class HttpTransport:
         pause = state.next_action.sleep if state.next_action else 0.0
         log.warning(
             "%s (attempt %d/%d); retrying in %.2f s",
-            getattr(error, "summary", error), state.attempt_number, self.policy.max_attempts, pause,
+            getattr(error, "summary", error),
+            state.attempt_number,
+            self.policy.max_attempts,
+            pause,
         )
 
     def _send_renewing_credentials(self, request: PageRequest, authenticated: bool) -> requests.Response:

@@ -68,3 +68,37 @@ class RecordingSleep:
 @pytest.fixture
 def no_sleep() -> RecordingSleep:
     return RecordingSleep()
+
+
+@pytest.fixture(scope="session")
+def airflow_db():
+    """A fresh SQLite metadata DB (needed by dag.test)."""
+    from airflow.utils import db
+
+    db.resetdb()
+    return True
+
+
+@pytest.fixture
+def run_dag(airflow_db, monkeypatch, tmp_path):
+    """Run an example DAG from dags/ through ``dag.test()``; outputs land under ``tmp_path/out``.
+
+    ``run_dag("dag_id", "2026-10-20")`` returns the finished DagRun (its state already checked by
+    the caller). Connections must be registered first (see ``connect``).
+    """
+    from airflow.dag_processing.dagbag import DagBag
+
+    out = tmp_path / "out"
+    monkeypatch.setenv("AIRFLOW_VAR_LMS_OUTPUT_ROOT", f"file://{out}")
+
+    def run(dag_id: str, logical_date: str):
+        import pendulum
+
+        bag = DagBag(dag_folder=str(REPO / "dags"))
+        assert not bag.import_errors, bag.import_errors
+        dag = bag.get_dag(dag_id)
+        assert dag is not None, f"no DAG {dag_id}"
+        run = dag.test(logical_date=pendulum.parse(logical_date))
+        return run, out
+
+    return run

@@ -7,7 +7,11 @@ from typing import Any
 
 def secret_field(label: str, description: str) -> dict[str, Any]:
     """A masked extra field."""
-    return {"label": label, "description": description, "schema": {"type": ["string", "null"], "format": "password"}}
+    return {
+        "label": label,
+        "description": description,
+        "schema": {"type": ["string", "null"], "format": "password"},
+    }
 
 
 def text_field(label: str, description: str, **schema: Any) -> dict[str, Any]:
@@ -21,5 +25,7 @@ def number_field(label: str, description: str) -> dict[str, Any]:
 #: Extras every LMS connection understands.
 COMMON_FIELDS: dict[str, Any] = {
     "timeout": number_field("Read timeout (s)", "Seconds to wait for a response (default 60)."),
-    "max_attempts": number_field("Max attempts", "Attempts per request on 429/5xx/network errors (default 6)."),
+    "max_attempts": number_field(
+        "Max attempts", "Attempts per request on 429/5xx/network errors (default 6)."
+    ),
 }

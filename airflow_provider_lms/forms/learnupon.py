@@ -8,7 +8,11 @@ CONNECTION_TYPE = {
     "hook-name": "LearnUpon",
     "ui-field-behaviour": {
         "hidden-fields": ["schema", "port"],
-        "relabeling": {"host": "Portal URL or subdomain", "login": "API username", "password": "API password"},
+        "relabeling": {
+            "host": "Portal URL or subdomain",
+            "login": "API username",
+            "password": "API password",
+        },
         "placeholders": {
             "host": "https://acme.learnupon.com (or just acme)",
             "login": "API username from Settings > Integrations > API Keys",

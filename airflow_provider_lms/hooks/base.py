@@ -236,7 +236,12 @@ class LmsHook(BaseHook):
             elapsed = max(time.monotonic() - started, 1e-6)
             self.log.info(
                 "%s %s page %d: %d records (%d so far, %.0f records/s)",
-                self.conn_type, endpoint.name, number, len(records), total, total / elapsed,
+                self.conn_type,
+                endpoint.name,
+                number,
+                len(records),
+                total,
+                total / elapsed,
             )
             yield Page(number, records, received)
             request = paginator.advance(request, PageResponse(dict(response.headers), body, received))

@@ -18,44 +18,105 @@ def _day_window(record_field: str) -> DateRangeFilter:
     return DateRangeFilter("date_from", "date_to", fmt="%Y-%m-%d", whole_days=True, record_field=record_field)
 
 
-LEARNUPON_CATALOG = Catalog("LearnUpon", [
-    Endpoint("users", "/users", "$.user[*]", description="All users (envelope key `user`). Full snapshot."),
-    Endpoint(
-        "enrollments", "/enrollments/search", "$.enrollments[*]",
-        params=(Param("user_id"), Param("course_id"), Param("email"),
-                Param("enrollment_status", description="not_started, in_progress, passed, failed")),
-        window=_day_window("updated_at"),
-        description="Enrollments updated in the window (date_from/date_to, whole days, trimmed to the "
-        "window by updated_at). The official API lists them at /enrollments/search; override "
-        "the path with {'name': 'enrollments', 'path': '/enrollments'} if your portal differs.",
-    ),
-    Endpoint("courses", "/courses", "$.courses[*]", description="Course catalog with modules (exam ids). Full snapshot."),
-    Endpoint("exam_results", "/exams/{exam_id}/enrollments", "$.enrollments[*]",
-             params=(Param("exam_id", required=True, location="path"),),
-             description="Results of one exam module. Full snapshot per exam."),
-    Endpoint("exam_question_answers", "/exams/{exam_id}/enrollment_questions", "$.enrollment_questions[*]",
-             params=(Param("exam_id", required=True, location="path"),),
-             description="Question-level answers of one exam. Full snapshot per exam."),
-    Endpoint("groups", "/groups", "$.groups[*]", description="Groups. Full snapshot."),
-    Endpoint("group_memberships", "/group_memberships", "$.user[*]", params=(Param("group_id"),),
-             description="Group memberships (envelope key `user`), optionally of one group. Full snapshot."),
-    Endpoint("learning_paths", "/learning_paths", "$.learning_paths[*]", description="Learning paths. Full snapshot."),
-    Endpoint("learning_path_enrollments", "/learning_path_enrollments", "$.learning_path_enrollments[*]",
-             params=(Param("learning_path_id"),), description="Learning path enrollments. Full snapshot."),
-    Endpoint(
-        "audit_trails", "/audit-trails", "$.trails[*]",
-        window=DateRangeFilter("date_range", fmt="%Y-%m-%d", joiner=",", whole_days=True, record_field="created_at"),
-        description="Audit events created in the window (date_range=from,to; LearnUpon keeps the last "
-        "30 days only). The connector guide's /audit_trails path is not the official one.",
-    ),
-    Endpoint("certifications", "/certifications", "$.certifications[*]", description="Issued certificates. Full snapshot."),
-    Endpoint("live_learning_events", "/live-learnings/events", "$.live_learning_events[*]",
-             description="Instructor-led events with their sessions. Full snapshot."),
-    Endpoint("leaderboards", "/leaderboard", "$.leaderboards[*]",
-             description="Gamification leaderboard (gamification must be enabled). Full snapshot."),
-    Endpoint("course_completion_report", "/reports/course_completion", "$.report[*]", params=(Param("course_id"),),
-             description="Course completion report, optionally of one course. Full snapshot."),
-])
+LEARNUPON_CATALOG = Catalog(
+    "LearnUpon",
+    [
+        Endpoint(
+            "users", "/users", "$.user[*]", description="All users (envelope key `user`). Full snapshot."
+        ),
+        Endpoint(
+            "enrollments",
+            "/enrollments/search",
+            "$.enrollments[*]",
+            params=(
+                Param("user_id"),
+                Param("course_id"),
+                Param("email"),
+                Param("enrollment_status", description="not_started, in_progress, passed, failed"),
+            ),
+            window=_day_window("updated_at"),
+            description="Enrollments updated in the window (date_from/date_to, whole days, trimmed to the "
+            "window by updated_at). The official API lists them at /enrollments/search; override "
+            "the path with {'name': 'enrollments', 'path': '/enrollments'} if your portal differs.",
+        ),
+        Endpoint(
+            "courses",
+            "/courses",
+            "$.courses[*]",
+            description="Course catalog with modules (exam ids). Full snapshot.",
+        ),
+        Endpoint(
+            "exam_results",
+            "/exams/{exam_id}/enrollments",
+            "$.enrollments[*]",
+            params=(Param("exam_id", required=True, location="path"),),
+            description="Results of one exam module. Full snapshot per exam.",
+        ),
+        Endpoint(
+            "exam_question_answers",
+            "/exams/{exam_id}/enrollment_questions",
+            "$.enrollment_questions[*]",
+            params=(Param("exam_id", required=True, location="path"),),
+            description="Question-level answers of one exam. Full snapshot per exam.",
+        ),
+        Endpoint("groups", "/groups", "$.groups[*]", description="Groups. Full snapshot."),
+        Endpoint(
+            "group_memberships",
+            "/group_memberships",
+            "$.user[*]",
+            params=(Param("group_id"),),
+            description="Group memberships (envelope key `user`), optionally of one group. Full snapshot.",
+        ),
+        Endpoint(
+            "learning_paths",
+            "/learning_paths",
+            "$.learning_paths[*]",
+            description="Learning paths. Full snapshot.",
+        ),
+        Endpoint(
+            "learning_path_enrollments",
+            "/learning_path_enrollments",
+            "$.learning_path_enrollments[*]",
+            params=(Param("learning_path_id"),),
+            description="Learning path enrollments. Full snapshot.",
+        ),
+        Endpoint(
+            "audit_trails",
+            "/audit-trails",
+            "$.trails[*]",
+            window=DateRangeFilter(
+                "date_range", fmt="%Y-%m-%d", joiner=",", whole_days=True, record_field="created_at"
+            ),
+            description="Audit events created in the window (date_range=from,to; LearnUpon keeps the last "
+            "30 days only). The connector guide's /audit_trails path is not the official one.",
+        ),
+        Endpoint(
+            "certifications",
+            "/certifications",
+            "$.certifications[*]",
+            description="Issued certificates. Full snapshot.",
+        ),
+        Endpoint(
+            "live_learning_events",
+            "/live-learnings/events",
+            "$.live_learning_events[*]",
+            description="Instructor-led events with their sessions. Full snapshot.",
+        ),
+        Endpoint(
+            "leaderboards",
+            "/leaderboard",
+            "$.leaderboards[*]",
+            description="Gamification leaderboard (gamification must be enabled). Full snapshot.",
+        ),
+        Endpoint(
+            "course_completion_report",
+            "/reports/course_completion",
+            "$.report[*]",
+            params=(Param("course_id"),),
+            description="Course completion report, optionally of one course. Full snapshot.",
+        ),
+    ],
+)
 
 
 class LearnUponHook(LmsHook):
@@ -81,11 +142,15 @@ class LearnUponHook(LmsHook):
 
     def create_auth(self) -> Auth:
         conn = self.connection
-        return BasicAuth(self._credential(conn.login, "API username (login)"),
-                         self._credential(conn.password, "API password"))
+        return BasicAuth(
+            self._credential(conn.login, "API username (login)"),
+            self._credential(conn.password, "API password"),
+        )
 
     def create_throttle(self) -> Throttle:
-        return RemainingQuotaThrottle("X-LU-Rate-Limit-Remaining-Minute", window_seconds=60.0, sleep=self._sleep)
+        return RemainingQuotaThrottle(
+            "X-LU-Rate-Limit-Remaining-Minute", window_seconds=60.0, sleep=self._sleep
+        )
 
     def default_paginator(self) -> Paginator:
         return PageNumberPaginator("page", "per_page", has_next_header="LU-Has-Next-Page")

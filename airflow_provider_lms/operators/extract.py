@@ -35,7 +35,12 @@ class LmsExtractOperator(BaseOperator):
     """
 
     template_fields: Sequence[str] = (
-        "conn_id", "endpoint", "parameters", "window_start", "window_end", "destination",
+        "conn_id",
+        "endpoint",
+        "parameters",
+        "window_start",
+        "window_end",
+        "destination",
     )
     template_fields_renderers = {"parameters": "json", "endpoint": "json"}
     ui_color = "#e8f4ea"
@@ -64,7 +69,9 @@ class LmsExtractOperator(BaseOperator):
             return [{}]
         if isinstance(self.parameters, Mapping):
             return [self.parameters]
-        if isinstance(self.parameters, (list, tuple)) and all(isinstance(p, Mapping) for p in self.parameters):
+        if isinstance(self.parameters, (list, tuple)) and all(
+            isinstance(p, Mapping) for p in self.parameters
+        ):
             return list(self.parameters)
         raise LmsConfigError(
             f"parameters must be a dict or a list of dicts, not {type(self.parameters).__name__}"
@@ -88,9 +95,19 @@ class LmsExtractOperator(BaseOperator):
         name = plans[0].endpoint.name
         self.log.info(
             "Extracted %d records in %d pages from %s %s to %s in %.1f s (%.0f records/s)",
-            writer.count, pages, self.hook.conn_type, name, self.destination, elapsed,
+            writer.count,
+            pages,
+            self.hook.conn_type,
+            name,
+            self.destination,
+            elapsed,
             writer.count / max(elapsed, 1e-6),
         )
         start, end = window.as_strings() if window else (None, None)
-        return {"uri": str(self.destination), "records": writer.count, "pages": pages,
-                "window_start": start, "window_end": end}
+        return {
+            "uri": str(self.destination),
+            "records": writer.count,
+            "pages": pages,
+            "window_start": start,
+            "window_end": end,
+        }

@@ -25,7 +25,9 @@ def twin_class(vendor: str) -> type[VendorTwin]:
     return getattr(import_module(module), name)
 
 
-def start_twin(vendor: str, *, port: int = 0, fault_rate: float = 0.0, seed: int = 1, **options: Any) -> RunningTwin:
+def start_twin(
+    vendor: str, *, port: int = 0, fault_rate: float = 0.0, seed: int = 1, **options: Any
+) -> RunningTwin:
     """Build and serve the ``vendor`` twin on 127.0.0.1 (port 0: any free port). Call ``stop()``."""
     faults = FaultPlan(rate=fault_rate, seed=seed)
     return RunningTwin(twin_class(vendor)(faults=faults, seed=seed, **options), port=port).start()

@@ -2,7 +2,7 @@
 
     python -m airflow_provider_lms.sandbox --port 8900 --fault-rate 0.05
 
-Prints one ``AIRFLOW_CONN_<VENDOR>_SANDBOX=...`` line per twin, ready to export.
+Prints one ``AIRFLOW_CONN_<VENDOR>_DEFAULT=...`` line per twin, ready to export.
 """
 
 from __future__ import annotations
@@ -17,10 +17,17 @@ from airflow_provider_lms.sandbox import PORT_OFFSETS, TWINS, start_twin
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m airflow_provider_lms.sandbox", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--port", type=int, default=8900, help="base port; vendors use base+0..4 (0: any free ports)")
-    parser.add_argument("--vendors", default=",".join(TWINS), help=f"comma-separated subset of {','.join(TWINS)}")
+    parser = argparse.ArgumentParser(
+        prog="python -m airflow_provider_lms.sandbox",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--port", type=int, default=8900, help="base port; vendors use base+0..4 (0: any free ports)"
+    )
+    parser.add_argument(
+        "--vendors", default=",".join(TWINS), help=f"comma-separated subset of {','.join(TWINS)}"
+    )
     parser.add_argument("--fault-rate", type=float, default=0.0, help="share of requests answered 429/503")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every response")
     parser.add_argument("--seed", type=int, default=1, help="dataset seed (same seed, same data)")
@@ -34,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         port = args.port + PORT_OFFSETS[vendor] if args.port else 0
         twin = start_twin(vendor, port=port, fault_rate=args.fault_rate, seed=args.seed, latency=args.latency)
         running.append(twin)
-        print(f"AIRFLOW_CONN_{vendor.upper()}_SANDBOX='{json.dumps(twin.connection())}'", flush=True)
+        print(f"AIRFLOW_CONN_{vendor.upper()}_DEFAULT='{json.dumps(twin.connection())}'", flush=True)
     print(f"sandbox serving {', '.join(vendors)} on 127.0.0.1; Ctrl-C to stop", file=sys.stderr, flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -5,12 +5,72 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta, timezone
 
-FIRST = ["Ada", "Bram", "Chloe", "Dev", "Elif", "Femi", "Greta", "Hiro", "Ines", "Jonas", "Kaia", "Liam",
-         "Mina", "Nico", "Oona", "Pavel", "Quinn", "Rosa", "Sami", "Tara", "Ugo", "Vera", "Wen", "Yara"]
-LAST = ["Okafor", "Lindqvist", "Moreau", "Patel", "Yilmaz", "Adeyemi", "Berg", "Tanaka", "Silva", "Weber",
-        "Kowalski", "Murphy", "Haddad", "Rossi", "Novak", "Costa", "Schmidt", "Nguyen", "Fischer", "Kaur"]
-TOPICS = ["Safety", "Compliance", "Onboarding", "Leadership", "Data Privacy", "Sales", "Support", "Security",
-          "Finance", "Ethics", "First Aid", "Product", "Negotiation", "Writing", "Excel", "Python"]
+FIRST = [
+    "Ada",
+    "Bram",
+    "Chloe",
+    "Dev",
+    "Elif",
+    "Femi",
+    "Greta",
+    "Hiro",
+    "Ines",
+    "Jonas",
+    "Kaia",
+    "Liam",
+    "Mina",
+    "Nico",
+    "Oona",
+    "Pavel",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tara",
+    "Ugo",
+    "Vera",
+    "Wen",
+    "Yara",
+]
+LAST = [
+    "Okafor",
+    "Lindqvist",
+    "Moreau",
+    "Patel",
+    "Yilmaz",
+    "Adeyemi",
+    "Berg",
+    "Tanaka",
+    "Silva",
+    "Weber",
+    "Kowalski",
+    "Murphy",
+    "Haddad",
+    "Rossi",
+    "Novak",
+    "Costa",
+    "Schmidt",
+    "Nguyen",
+    "Fischer",
+    "Kaur",
+]
+TOPICS = [
+    "Safety",
+    "Compliance",
+    "Onboarding",
+    "Leadership",
+    "Data Privacy",
+    "Sales",
+    "Support",
+    "Security",
+    "Finance",
+    "Ethics",
+    "First Aid",
+    "Product",
+    "Negotiation",
+    "Writing",
+    "Excel",
+    "Python",
+]
 
 #: The sandbox's "today": data lies before it, so tests and demos never depend on the real date.
 SANDBOX_TODAY = datetime(2026, 11, 1, tzinfo=timezone.utc)
@@ -24,9 +84,12 @@ class Faker:
 
     def person(self, index: int) -> dict[str, str]:
         first, last = FIRST[index % len(FIRST)], LAST[(index * 7) % len(LAST)]
-        return {"first_name": first, "last_name": last,
-                "email": f"{first.lower()}.{last.lower()}{index}@example.com",
-                "username": f"{first.lower()}{index}"}
+        return {
+            "first_name": first,
+            "last_name": last,
+            "email": f"{first.lower()}.{last.lower()}{index}@example.com",
+            "username": f"{first.lower()}{index}",
+        }
 
     def course_name(self, index: int) -> str:
         return f"{TOPICS[index % len(TOPICS)]} {100 + index}"

@@ -52,16 +52,30 @@ class LearnUponTwin(VendorTwin):
             ("GET", rf"{API}/exams/(?P<exam_id>\d+)/enrollments", self.exam_results),
             ("GET", rf"{API}/exams/(?P<exam_id>\d+)/enrollment_questions", self.exam_answers),
             ("GET", f"{API}/groups", listing("groups")),
-            ("GET", f"{API}/group_memberships", lambda r: self.page(r, self._filter(r, "group_memberships", "group_id"), "user")),
+            (
+                "GET",
+                f"{API}/group_memberships",
+                lambda r: self.page(r, self._filter(r, "group_memberships", "group_id"), "user"),
+            ),
             ("GET", f"{API}/learning_paths", listing("learning_paths")),
-            ("GET", f"{API}/learning_path_enrollments",
-             lambda r: self.page(r, self._filter(r, "learning_path_enrollments", "learning_path_id"), "learning_path_enrollments")),
+            (
+                "GET",
+                f"{API}/learning_path_enrollments",
+                lambda r: self.page(
+                    r,
+                    self._filter(r, "learning_path_enrollments", "learning_path_id"),
+                    "learning_path_enrollments",
+                ),
+            ),
             ("GET", f"{API}/audit-trails", self.audit_trails),
             ("GET", f"{API}/certifications", listing("certifications")),
             ("GET", f"{API}/live-learnings/events", listing("live_learning_events")),
             ("GET", f"{API}/leaderboard", listing("leaderboards")),
-            ("GET", f"{API}/reports/course_completion",
-             lambda r: self.page(r, self._filter(r, "course_completion", "course_id"), "report")),
+            (
+                "GET",
+                f"{API}/reports/course_completion",
+                lambda r: self.page(r, self._filter(r, "course_completion", "course_id"), "report"),
+            ),
         ]
 
     def handle(self, request: SandboxRequest) -> SandboxResponse:
@@ -93,8 +107,11 @@ class LearnUponTwin(VendorTwin):
         if self.lie_about_pages:
             last = max((len(items) - 1) // per_page + 1, 1)
             chunk, more = page_slice(items, min(page, last), per_page)[0], True
-        headers = {"LU-Has-Next-Page": "true" if more else "false", "LU-Current-Page": str(page),
-                   "LU-Records-Per-Page": str(per_page)}
+        headers = {
+            "LU-Has-Next-Page": "true" if more else "false",
+            "LU-Current-Page": str(page),
+            "LU-Records-Per-Page": str(per_page),
+        }
         return SandboxResponse.json({envelope: chunk}, headers=headers)
 
     def _filter(self, request: SandboxRequest, key: str, *fields: str) -> list[dict[str, Any]]:
@@ -168,9 +185,16 @@ def build_learnupon_data(seed: int, scale: float) -> dict[str, Any]:
     users = []
     for i in range(n(120)):
         created = fake.moment(400)
-        users.append({"id": 1001 + i, **fake.person(i), "enabled": fake.chance(0.9),
-                      "user_type": fake.choice(["learner", "admin", "manager"]),
-                      "created_at": iso(created), "updated_at": iso(fake.moment(60))})
+        users.append(
+            {
+                "id": 1001 + i,
+                **fake.person(i),
+                "enabled": fake.chance(0.9),
+                "user_type": fake.choice(["learner", "admin", "manager"]),
+                "created_at": iso(created),
+                "updated_at": iso(fake.moment(60)),
+            }
+        )
     courses, enrollments, exam_results, answers, exam_ids = [], [], [], [], []
     for c in range(n(30)):
         course_id = 5001 + c
@@ -179,70 +203,150 @@ def build_learnupon_data(seed: int, scale: float) -> dict[str, Any]:
         if exam_id:
             exam_ids.append(exam_id)
             modules.append({"id": exam_id, "type": "exam", "name": f"{fake.course_name(c)} exam"})
-        courses.append({"id": course_id, "name": fake.course_name(c), "source_id": f"C-{course_id}",
-                        "published_status": "published", "modules": modules,
-                        "created_at": iso(fake.moment(500)), "updated_at": iso(fake.moment(90))})
+        courses.append(
+            {
+                "id": course_id,
+                "name": fake.course_name(c),
+                "source_id": f"C-{course_id}",
+                "published_status": "published",
+                "modules": modules,
+                "created_at": iso(fake.moment(500)),
+                "updated_at": iso(fake.moment(90)),
+            }
+        )
         for user in fake.random.sample(users, k=fake.randint(5, min(40, len(users)))):
             status = fake.choice(STATUSES)
             enrolled = fake.moment(200)
             enrollment = {
-                "id": 0, "user_id": user["id"], "course_id": course_id, "course_name": courses[-1]["name"],
-                "enrollment_status": status, "percentage": 100 if status in ("passed", "failed") else fake.randint(0, 99),
+                "id": 0,
+                "user_id": user["id"],
+                "course_id": course_id,
+                "course_name": courses[-1]["name"],
+                "enrollment_status": status,
+                "percentage": 100 if status in ("passed", "failed") else fake.randint(0, 99),
                 "date_enrolled": iso(enrolled),
                 "date_completed": iso(fake.moment(30)) if status in ("passed", "failed") else None,
                 "updated_at": iso(fake.moment(60)),
             }
             enrollments.append(enrollment)
             if exam_id and status in ("passed", "failed"):
-                result = {"id": len(exam_results) + 1, "exam_id": exam_id, "user_id": user["id"],
-                          "score": fake.randint(40, 100), "passed": status == "passed",
-                          "attempts": fake.randint(1, 3), "updated_at": enrollment["updated_at"]}
+                result = {
+                    "id": len(exam_results) + 1,
+                    "exam_id": exam_id,
+                    "user_id": user["id"],
+                    "score": fake.randint(40, 100),
+                    "passed": status == "passed",
+                    "attempts": fake.randint(1, 3),
+                    "updated_at": enrollment["updated_at"],
+                }
                 exam_results.append(result)
                 for q in range(fake.randint(3, 5)):
-                    answers.append({"id": len(answers) + 1, "exam_id": exam_id, "user_id": user["id"],
-                                    "question_id": exam_id * 100 + q, "answer": fake.choice("ABCD"),
-                                    "correct": fake.chance(0.7)})
+                    answers.append(
+                        {
+                            "id": len(answers) + 1,
+                            "exam_id": exam_id,
+                            "user_id": user["id"],
+                            "question_id": exam_id * 100 + q,
+                            "answer": fake.choice("ABCD"),
+                            "correct": fake.chance(0.7),
+                        }
+                    )
     for i, enrollment in enumerate(enrollments):
         enrollment["id"] = 200_001 + i
-    groups = [{"id": 301 + g, "title": f"Team {g + 1}", "created_at": iso(fake.moment(300))} for g in range(n(10))]
+    groups = [
+        {"id": 301 + g, "title": f"Team {g + 1}", "created_at": iso(fake.moment(300))} for g in range(n(10))
+    ]
     memberships = []
     for group in groups:
         for user in fake.random.sample(users, k=fake.randint(3, min(25, len(users)))):
-            memberships.append({"id": len(memberships) + 1, "group_id": group["id"], "user_id": user["id"],
-                                "email": user["email"], "group_membership_type": fake.choice(["member", "manager"])})
-    paths = [{"id": 401 + p, "name": f"Path {p + 1}", "course_ids": [5001 + (p * 3 + k) % n(30) for k in range(3)]}
-             for p in range(n(5))]
+            memberships.append(
+                {
+                    "id": len(memberships) + 1,
+                    "group_id": group["id"],
+                    "user_id": user["id"],
+                    "email": user["email"],
+                    "group_membership_type": fake.choice(["member", "manager"]),
+                }
+            )
+    paths = [
+        {"id": 401 + p, "name": f"Path {p + 1}", "course_ids": [5001 + (p * 3 + k) % n(30) for k in range(3)]}
+        for p in range(n(5))
+    ]
     path_enrollments = []
     for path in paths:
         for user in fake.random.sample(users, k=fake.randint(5, min(30, len(users)))):
-            path_enrollments.append({"id": len(path_enrollments) + 1, "learning_path_id": path["id"],
-                                     "user_id": user["id"], "status": fake.choice(STATUSES[:3]),
-                                     "updated_at": iso(fake.moment(60))})
+            path_enrollments.append(
+                {
+                    "id": len(path_enrollments) + 1,
+                    "learning_path_id": path["id"],
+                    "user_id": user["id"],
+                    "status": fake.choice(STATUSES[:3]),
+                    "updated_at": iso(fake.moment(60)),
+                }
+            )
     trails = sorted(
-        ({"user_id": fake.choice(users)["id"], "action": fake.choice(["login", "course_launch", "user_update", "export"]),
-          "created_at": iso(fake.moment(60))} for _ in range(n(1500))),
+        (
+            {
+                "user_id": fake.choice(users)["id"],
+                "action": fake.choice(["login", "course_launch", "user_update", "export"]),
+                "created_at": iso(fake.moment(60)),
+            }
+            for _ in range(n(1500))
+        ),
         key=lambda t: t["created_at"],
     )
     for i, trail in enumerate(trails):
         trail["id"] = 800_001 + i
     passed = [e for e in enrollments if e["enrollment_status"] == "passed"]
-    certifications = [{"id": 600_001 + i, "user_id": e["user_id"], "course_id": e["course_id"],
-                       "name": f"{e['course_name']} certificate", "issued_at": e["date_completed"]}
-                      for i, e in enumerate(passed)]
-    events = [{"id": 701 + i, "title": f"Live {fake.course_name(i)}", "course_id": 5001 + i % n(30),
-               "sessions": [{"id": (701 + i) * 10 + s, "start_at": iso(fake.moment(60))} for s in range(2)]}
-              for i in range(n(15))]
+    certifications = [
+        {
+            "id": 600_001 + i,
+            "user_id": e["user_id"],
+            "course_id": e["course_id"],
+            "name": f"{e['course_name']} certificate",
+            "issued_at": e["date_completed"],
+        }
+        for i, e in enumerate(passed)
+    ]
+    events = [
+        {
+            "id": 701 + i,
+            "title": f"Live {fake.course_name(i)}",
+            "course_id": 5001 + i % n(30),
+            "sessions": [{"id": (701 + i) * 10 + s, "start_at": iso(fake.moment(60))} for s in range(2)],
+        }
+        for i in range(n(15))
+    ]
     points: dict[int, int] = {}
     for e in enrollments:
         points[e["user_id"]] = points.get(e["user_id"], 0) + e["percentage"]
     ranked = sorted(points.items(), key=lambda kv: (-kv[1], kv[0]))
     leaderboard = [{"rank": r + 1, "user_id": uid, "points": pts} for r, (uid, pts) in enumerate(ranked)]
-    completion = [{"course_id": e["course_id"], "user_id": e["user_id"], "enrollment_id": e["id"],
-                   "completed_at": e["date_completed"], "status": e["enrollment_status"]}
-                  for e in enrollments if e["date_completed"]]
-    return {"users": users, "courses": courses, "enrollments": enrollments, "exam_ids": exam_ids,
-            "exam_results": exam_results, "exam_question_answers": answers, "groups": groups,
-            "group_memberships": memberships, "learning_paths": paths,
-            "learning_path_enrollments": path_enrollments, "audit_trails": trails,
-            "certifications": certifications, "live_learning_events": events, "leaderboards": leaderboard,
-            "course_completion": completion}
+    completion = [
+        {
+            "course_id": e["course_id"],
+            "user_id": e["user_id"],
+            "enrollment_id": e["id"],
+            "completed_at": e["date_completed"],
+            "status": e["enrollment_status"],
+        }
+        for e in enrollments
+        if e["date_completed"]
+    ]
+    return {
+        "users": users,
+        "courses": courses,
+        "enrollments": enrollments,
+        "exam_ids": exam_ids,
+        "exam_results": exam_results,
+        "exam_question_answers": answers,
+        "groups": groups,
+        "group_memberships": memberships,
+        "learning_paths": paths,
+        "learning_path_enrollments": path_enrollments,
+        "audit_trails": trails,
+        "certifications": certifications,
+        "live_learning_events": events,
+        "leaderboards": leaderboard,
+        "course_completion": completion,
+    }

@@ -55,7 +55,9 @@ class SandboxResponse:
 
     @classmethod
     def json(cls, payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> SandboxResponse:
-        return cls(status, json.dumps(payload).encode(), {"Content-Type": "application/json", **(headers or {})})
+        return cls(
+            status, json.dumps(payload).encode(), {"Content-Type": "application/json", **(headers or {})}
+        )
 
 
 Handler = Callable[[SandboxRequest], SandboxResponse]
@@ -132,12 +134,16 @@ class VendorTwin:
             return SandboxResponse.json({"message": "Method not allowed"}, 405)
         return SandboxResponse.json({"message": f"No route {request.path}"}, 404)
 
-    def count(self, method: str | None = None, path_pattern: str | None = None, status: int | None = None) -> int:
+    def count(
+        self, method: str | None = None, path_pattern: str | None = None, status: int | None = None
+    ) -> int:
         pattern = re.compile(path_pattern) if path_pattern else None
         with self._log_lock:
             return sum(
-                1 for m, p, s in self.request_log
-                if (method is None or m == method) and (pattern is None or pattern.search(p))
+                1
+                for m, p, s in self.request_log
+                if (method is None or m == method)
+                and (pattern is None or pattern.search(p))
                 and (status is None or s == status)
             )
 
@@ -182,7 +188,9 @@ class RunningTwin:
         self.twin = twin
         self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, name=f"sandbox-{twin.name}", daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, name=f"sandbox-{twin.name}", daemon=True
+        )
 
     @property
     def url(self) -> str:

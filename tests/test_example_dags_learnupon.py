@@ -1,0 +1,31 @@
+"""The LearnUpon example DAGs run through Airflow (dag.test on SQLite) against the sandbox."""
+
+from __future__ import annotations
+
+import json
+
+import pendulum
+
+from airflow_provider_lms.windows import parse_record_time
+
+
+def _read_jsonl(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_courses_enrollments_dag_extracts_the_window(twin_factory, connect, run_dag):
+    twin = twin_factory("learnupon")
+    connect(twin, "learnupon_default")
+    run, out = run_dag("learnupon_courses_enrollments", "2026-10-20")
+    assert run.state == "success"
+    start, end = run.data_interval_start, run.data_interval_end
+    assert end - start == pendulum.duration(days=1)
+    day = start.strftime("%Y-%m-%d")
+    courses = _read_jsonl(out / f"learnupon/courses/{day}.jsonl")
+    assert courses == twin.twin.data["courses"]
+    batches = sorted((out / f"learnupon/enrollments/{day}").glob("batch-*.jsonl"))
+    assert len(batches) == 3  # 30 courses in batches of 10
+    got = [r for b in batches for r in _read_jsonl(b)]
+    expected = [e for e in twin.twin.data["enrollments"] if start <= parse_record_time(e["updated_at"]) < end]
+    assert sorted(r["id"] for r in got) == sorted(e["id"] for e in expected)
+    assert expected and len(got) == len({r["id"] for r in got})
