@@ -17,7 +17,7 @@ from urllib.parse import quote
 from airflow_provider_lms.exceptions import LmsConfigError, LmsWindowError
 from airflow_provider_lms.page_request import PageRequest
 from airflow_provider_lms.pagination import Paginator, SinglePage, paginator_from_spec
-from airflow_provider_lms.records import RecordSelector
+from airflow_provider_lms.records import AUTO, RecordSelector
 from airflow_provider_lms.windows import ZERO_WIDTH_HELP, Window, WindowMapping
 
 PAGE_SIZE = "page_size"
@@ -200,7 +200,7 @@ def resolve_endpoint(catalog: Catalog, spec: str | Mapping[str, Any] | Endpoint)
         return spec
     if isinstance(spec, str):
         if spec.startswith("/"):
-            return Endpoint(name=spec, path=spec, custom=True)
+            return Endpoint(name=spec, path=spec, records_path=AUTO, custom=True)
         return catalog.get(spec.strip())
     if not isinstance(spec, Mapping):
         raise LmsConfigError(f"endpoint must be a name, a '/path' or a dict, not {type(spec).__name__}")
@@ -222,6 +222,7 @@ def resolve_endpoint(catalog: Catalog, spec: str | Mapping[str, Any] | Endpoint)
         return replace(catalog.get(spec["name"]), **overrides)
     if not spec.get("path"):
         raise LmsConfigError(f"endpoint spec {dict(spec)!r} names no catalog endpoint and has no 'path'")
+    overrides.setdefault("records_path", AUTO)
     return Endpoint(name=str(spec.get("name") or spec["path"]), custom=True, **overrides)
 
 

@@ -29,9 +29,13 @@ class RecordSelector:
         found, matched = self._records(body)
         if not matched:
             keys = sorted(body) if isinstance(body, dict) else type(body).__name__
+            hint = ""
+            if isinstance(body, dict):
+                lists = [k for k, v in body.items() if isinstance(v, list)]
+                hint = f", e.g. {', '.join(f'$.{k}[*]' for k in lists)}" if lists else ""
             raise LmsResponseError(
                 f"record path {self.records_path!r} matched nothing in the response "
-                f"(top level: {keys}); set records_path on the endpoint to where the records are"
+                f"(top level: {keys}); set records_path on the endpoint to where the records are{hint}"
             )
         records = [r if isinstance(r, dict) else {"value": r} for r in found]
         if self._metadata is not None:
@@ -43,8 +47,24 @@ class RecordSelector:
         return records
 
 
+AUTO = "auto"
+
+
+def _auto(body: Any) -> tuple[list[Any], bool]:
+    # A bare list, or an envelope with exactly one list in it (`{"groups": [...], "total": 3}`).
+    if isinstance(body, list):
+        return list(body), True
+    if isinstance(body, dict):
+        lists = [value for value in body.values() if isinstance(value, list)]
+        if len(lists) == 1:
+            return list(lists[0]), True
+    return [], False
+
+
 def _compile(path: str):
     """Return a function body -> (values, matched) for ``path``."""
+    if path == AUTO:
+        return _auto
     simple = _SIMPLE_PATH.match(path.strip())
     if simple:
         keys = [k for k in simple.group(1).split(".") if k]
@@ -60,8 +80,8 @@ def _compile(path: str):
                 return [], True
             if isinstance(node, list):
                 return list(node), True
-            if explode and isinstance(node, dict):
-                return list(node.values()), True
+            if explode:  # `[*]` over an object: the path points at the wrong level
+                return [], False
             return [node], True
 
         return walk

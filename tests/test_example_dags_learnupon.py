@@ -29,3 +29,20 @@ def test_courses_enrollments_dag_extracts_the_window(twin_factory, connect, run_
     expected = [e for e in twin.twin.data["enrollments"] if start <= parse_record_time(e["updated_at"]) < end]
     assert sorted(r["id"] for r in got) == sorted(e["id"] for e in expected)
     assert expected and len(got) == len({r["id"] for r in got})
+
+
+def test_exam_results_dag_chains_exams_to_results(twin_factory, connect, run_dag):
+    twin = twin_factory("learnupon")
+    connect(twin, "learnupon_default")
+    run, out = run_dag("learnupon_exam_results", "2026-10-20")
+    assert run.state == "success"
+    day = run.data_interval_start.strftime("%Y-%m-%d")
+    exam_ids = twin.twin.data["exam_ids"]
+    for endpoint, key in (
+        ("exam_results", "exam_results"),
+        ("exam_question_answers", "exam_question_answers"),
+    ):
+        files = sorted((out / f"learnupon/{endpoint}/{day}").glob("batch-*.jsonl"))
+        assert len(files) == -(-len(exam_ids) // 5)
+        got = [r for f in files for r in _read_jsonl(f)]
+        assert got == [r for e in sorted(exam_ids) for r in twin.twin.data[key] if r["exam_id"] == e]

@@ -26,10 +26,20 @@ def twin_class(vendor: str) -> type[VendorTwin]:
 
 
 def start_twin(
-    vendor: str, *, port: int = 0, fault_rate: float = 0.0, seed: int = 1, **options: Any
+    vendor: str,
+    *,
+    port: int = 0,
+    fault_rate: float = 0.0,
+    seed: int = 1,
+    outage_after: int | None = None,
+    **options: Any,
 ) -> RunningTwin:
-    """Build and serve the ``vendor`` twin on 127.0.0.1 (port 0: any free port). Call ``stop()``."""
-    faults = FaultPlan(rate=fault_rate, seed=seed)
+    """Build and serve the ``vendor`` twin on 127.0.0.1 (port 0: any free port). Call ``stop()``.
+
+    ``fault_rate`` answers that share of requests 429/503; ``outage_after`` answers 500 to every
+    request after that many (a mid-extract failure).
+    """
+    faults = FaultPlan(rate=fault_rate, seed=seed, outage_after=outage_after)
     return RunningTwin(twin_class(vendor)(faults=faults, seed=seed, **options), port=port).start()
 
 

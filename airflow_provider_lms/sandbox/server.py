@@ -70,14 +70,19 @@ class FaultPlan:
     rate: float = 0.0
     retry_after: str | None = "0"
     seed: int = 0
+    outage_after: int | None = None  # from this many requests on, every answer is a 500
 
     def __post_init__(self) -> None:
         self._random = random.Random(self.seed)
         self._lock = threading.Lock()
         self.injected = 0
+        self.drawn = 0
 
     def draw(self) -> SandboxResponse | None:
         with self._lock:
+            self.drawn += 1
+            if self.outage_after is not None and self.drawn > self.outage_after:
+                return SandboxResponse.json({"message": "Internal Server Error (outage)"}, 500)
             if self.rate <= 0 or self._random.random() >= self.rate:
                 return None
             self.injected += 1
