@@ -122,10 +122,10 @@ def test_faults_are_survived_over_a_long_extract(twin_factory, connect):
 def test_window_edges_lose_nothing_whatever_the_server_inclusivity(twin_factory, connect, edges):
     twin = twin_factory("learnupon", date_edges=edges)
     hook = LearnUponHook(connect(twin))
-    days = [("2026-10-0%dT00:00:00Z" % d, "2026-10-0%dT00:00:00Z" % (d + 1)) for d in range(1, 9)]
+    days = [(f"2026-10-0{d}T00:00:00Z", f"2026-10-0{d + 1}T00:00:00Z") for d in range(1, 9)]
     per_day = [list(hook.iter_records("enrollments", {}, *day)) for day in days]
     whole = list(hook.iter_records("enrollments", {}, days[0][0], days[-1][1]))
-    flattened = sorted((r["id"] for day in per_day for r in day))
+    flattened = sorted(r["id"] for day in per_day for r in day)
     assert flattened == sorted(r["id"] for r in whole)  # adjacent windows: no loss, no overlap
     assert sorted(r["id"] for r in whole) == sorted(
         e["id"]
