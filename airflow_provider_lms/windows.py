@@ -111,7 +111,9 @@ class WindowMapping(ABC):
         return moment is None or window.contains(moment)
 
     def describe(self) -> str:
-        return ", ".join(self.owned_params)
+        """One line for the endpoint table: which vendor filter carries the window."""
+        text = " / ".join(f"`{p}`" for p in self.owned_params)
+        return f"{text} on `{self.record_field}`" if self.record_field else text
 
 
 def format_moment(moment: pendulum.DateTime, fmt: str) -> Any:
@@ -145,6 +147,10 @@ class DateRangeFilter(WindowMapping):
         self.fmt, self.whole_days, self.joiner, self.location = fmt, whole_days, joiner, location
         self.record_field = record_field
         self.owned_params = tuple(p for p in (start_param, end_param) if p)
+
+    def describe(self) -> str:
+        text = super().describe()
+        return f"{text} (whole days, widened, trimmed)" if self.whole_days else text
 
     def apply(self, request: PageRequest, window: Window) -> None:
         start, end = window.start, window.end

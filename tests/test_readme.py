@@ -1,0 +1,38 @@
+"""README.md stays true: its two commands, CI calling the second, the endpoint table."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from airflow_provider_lms.endpoint_table import render
+
+REPO = Path(__file__).resolve().parent.parent
+README = (REPO / "README.md").read_text()
+
+
+def _first_code_block() -> list[str]:
+    block = re.search(r"```(?:bash|sh)?\n(.*?)```", README, re.S)
+    assert block, "README must open with a fenced code block"
+    return [line for line in block.group(1).splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_readme_opens_with_exactly_two_commands_that_exist():
+    commands = _first_code_block()
+    assert commands == ["bash scripts/demo.sh", "bash scripts/test.sh"]
+    assert README.index("```") < README.index("## "), "the commands come before any section"
+    for command in commands:
+        assert (REPO / command.split()[1]).is_file()
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (REPO / ".ci/run").read_text()
+    assert _first_code_block()[1] in ci
+
+
+def test_endpoint_table_matches_the_catalogs():
+    match = re.search(r"<!-- endpoints:start -->\n(.*?)\n<!-- endpoints:end -->", README, re.S)
+    assert match, "README needs the generated endpoint table between endpoints markers"
+    assert match.group(1).strip() == render().strip(), (
+        "regenerate: python -m airflow_provider_lms.endpoint_table"
+    )
