@@ -16,6 +16,8 @@ class PageRequest:
     params: dict[str, Any] = field(default_factory=dict)
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    #: Form-encoded body (OAuth2 token calls); sent instead of ``body`` when set.
+    form: dict[str, Any] | None = None
 
     def body_dict(self) -> dict[str, Any]:
         """The JSON body as a dict, created on first use (for POST search endpoints)."""

@@ -202,6 +202,7 @@ class HttpTransport:
                 self.url_for(request.path),
                 params=signed.params,
                 json=request.body if request.body is not None else None,
+                data=request.form,
                 headers=signed.headers,
                 auth=signed.auth,
                 timeout=self.timeout,

@@ -14,6 +14,7 @@ from airflow_provider_lms.sandbox.server import FaultPlan, RunningTwin, VendorTw
 #: vendor -> twin class path. A new vendor adds one line here and one module beside this file.
 TWINS: dict[str, str] = {
     "learnupon": "airflow_provider_lms.sandbox.learnupon.LearnUponTwin",
+    "ispring": "airflow_provider_lms.sandbox.ispring.IspringTwin",
 }
 
 #: Default ports of ``python -m airflow_provider_lms.sandbox`` (base port + offset).

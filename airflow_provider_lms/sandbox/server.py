@@ -193,8 +193,12 @@ class RunningTwin:
         self.twin = twin
         self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self.server.daemon_threads = True
+        # A short poll interval: stop() waits for the serving loop to notice, once per twin.
         self.thread = threading.Thread(
-            target=self.server.serve_forever, name=f"sandbox-{twin.name}", daemon=True
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"sandbox-{twin.name}",
+            daemon=True,
         )
 
     @property
