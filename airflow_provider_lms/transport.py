@@ -86,7 +86,7 @@ def vendor_message(response: requests.Response, redactor: Redactor, limit: int =
     try:
         body = response.json()
     except ValueError:
-        body = None
+        body = _xml_body(response)
     message: Any = None
     if isinstance(body, dict):
         for key in ("message", "error_message", "error_description", "error", "Message", "errors", "detail"):
@@ -100,6 +100,19 @@ def vendor_message(response: requests.Response, redactor: Redactor, limit: int =
     if message is None:
         message = response.text
     return redactor.text(" ".join(str(message).split()))[:limit]
+
+
+def _xml_body(response: requests.Response) -> Any:
+    """An XML error body as a dict (hardened parser), so its <message> reads like JSON's."""
+    from airflow_provider_lms.exceptions import LmsResponseError
+    from airflow_provider_lms.xml_records import looks_like_xml, parse_xml
+
+    if not looks_like_xml(response.headers.get("Content-Type"), response.content):
+        return None
+    try:
+        return parse_xml(response.content)
+    except LmsResponseError:
+        return None
 
 
 class HttpTransport:

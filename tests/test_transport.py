@@ -103,6 +103,13 @@ def test_client_errors_are_not_retried(scripted, no_sleep):
     assert no_sleep.calls == [] and len(server.twin.seen) == 1
 
 
+def test_xml_error_bodies_give_their_message(scripted, no_sleep):
+    xml = b"<?xml version='1.0'?><response><code>400</code><message>pageSize too large</message></response>"
+    server = scripted(SandboxResponse(400, xml, {"Content-Type": "application/xml"}))
+    with pytest.raises(LmsHttpError, match=r"HTTP 400: pageSize too large$"):
+        _transport(server.url, no_sleep).send(PageRequest("GET", "/x"))
+
+
 def test_wrong_basic_credentials_fail_without_retry(scripted, no_sleep):
     server = scripted(SandboxResponse.json({"message": "bad"}, 401))
     transport = _transport(server.url, no_sleep, auth=BasicAuth("u", "wrong-password"))
