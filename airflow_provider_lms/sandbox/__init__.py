@@ -15,6 +15,7 @@ from airflow_provider_lms.sandbox.server import FaultPlan, RunningTwin, VendorTw
 TWINS: dict[str, str] = {
     "learnupon": "airflow_provider_lms.sandbox.learnupon.LearnUponTwin",
     "ispring": "airflow_provider_lms.sandbox.ispring.IspringTwin",
+    "nexport": "airflow_provider_lms.sandbox.nexport.NexPortTwin",
 }
 
 #: Default ports of ``python -m airflow_provider_lms.sandbox`` (base port + offset).
