@@ -16,6 +16,7 @@ TWINS: dict[str, str] = {
     "learnupon": "airflow_provider_lms.sandbox.learnupon.LearnUponTwin",
     "ispring": "airflow_provider_lms.sandbox.ispring.IspringTwin",
     "nexport": "airflow_provider_lms.sandbox.nexport.NexPortTwin",
+    "learnworlds": "airflow_provider_lms.sandbox.learnworlds.LearnWorldsTwin",
 }
 
 #: Default ports of ``python -m airflow_provider_lms.sandbox`` (base port + offset).
