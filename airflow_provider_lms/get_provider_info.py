@@ -11,7 +11,7 @@ from typing import Any
 
 from airflow_provider_lms import __version__
 
-VENDORS = ("learnupon", "ispring", "nexport", "learnworlds")
+VENDORS = ("learnupon", "ispring", "nexport", "learnworlds", "absorb")
 
 
 def connection_forms() -> list[dict[str, Any]]:

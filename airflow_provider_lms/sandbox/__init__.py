@@ -17,6 +17,7 @@ TWINS: dict[str, str] = {
     "ispring": "airflow_provider_lms.sandbox.ispring.IspringTwin",
     "nexport": "airflow_provider_lms.sandbox.nexport.NexPortTwin",
     "learnworlds": "airflow_provider_lms.sandbox.learnworlds.LearnWorldsTwin",
+    "absorb": "airflow_provider_lms.sandbox.absorb.AbsorbTwin",
 }
 
 #: Default ports of ``python -m airflow_provider_lms.sandbox`` (base port + offset).
