@@ -15,9 +15,9 @@ from airflow_provider_lms.sandbox.server import FaultPlan, RunningTwin, VendorTw
 TWINS: dict[str, str] = {
     "learnupon": "airflow_provider_lms.sandbox.learnupon.LearnUponTwin",
     "ispring": "airflow_provider_lms.sandbox.ispring.IspringTwin",
-    "nexport": "airflow_provider_lms.sandbox.nexport.NexPortTwin",
     "learnworlds": "airflow_provider_lms.sandbox.learnworlds.LearnWorldsTwin",
     "absorb": "airflow_provider_lms.sandbox.absorb.AbsorbTwin",
+    "nexport": "airflow_provider_lms.sandbox.nexport.NexPortTwin",
 }
 
 #: Default ports of ``python -m airflow_provider_lms.sandbox`` (base port + offset).
