@@ -11,7 +11,7 @@ from typing import Any
 
 from airflow_provider_lms import __version__
 
-VENDORS = ("learnupon", "ispring", "learnworlds", "absorb", "nexport")
+VENDORS = ("learnupon", "absorb", "nexport", "ispring", "learnworlds")
 
 
 def connection_forms() -> list[dict[str, Any]]:
