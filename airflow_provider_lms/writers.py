@@ -4,6 +4,10 @@ file or the new complete file, never a partial one.
 Records are written as they arrive (constant memory) to a hidden temporary sibling, which replaces
 the destination only once the whole extract succeeded. Output bytes depend only on the records, so
 the same window extracted twice gives the same file.
+
+Formats by suffix: ``.jsonl``, ``.jsonl.gz`` and ``.parquet`` (pyarrow, an optional extra imported
+only for Parquet destinations; see :mod:`airflow_provider_lms.parquet`). A writer has ``write``
+(records), ``close`` (finish, on success), ``discard`` (clean up, on failure) and ``count``.
 """
 
 from __future__ import annotations
@@ -41,8 +45,29 @@ class JsonLinesWriter:
         if self._gzip is not None:
             self._gzip.close()
 
+    def discard(self) -> None:
+        """Nothing to clean up: the partial file is removed by :func:`atomic_output`."""
 
-FORMATS = {".jsonl.gz": lambda raw: JsonLinesWriter(raw, compress=True), ".jsonl": JsonLinesWriter}
+
+def _parquet_writer(raw: IO[bytes]):
+    from airflow_provider_lms.parquet import ParquetWriter  # pyarrow only when Parquet is asked for
+
+    return ParquetWriter(raw)
+
+
+def _require_pyarrow() -> None:
+    from airflow_provider_lms.parquet import load_pyarrow
+
+    load_pyarrow()
+
+
+FORMATS = {
+    ".jsonl.gz": lambda raw: JsonLinesWriter(raw, compress=True),
+    ".jsonl": JsonLinesWriter,
+    ".parquet": _parquet_writer,
+}
+#: Checks a format needs before any extract work (a missing optional dependency fails early).
+FORMAT_REQUIREMENTS = {".parquet": _require_pyarrow}
 
 
 def writer_factory(uri: str):
@@ -50,6 +75,7 @@ def writer_factory(uri: str):
     name = str(uri).rsplit("/", 1)[-1].lower()
     for suffix, factory in FORMATS.items():
         if name.endswith(suffix):
+            FORMAT_REQUIREMENTS.get(suffix, lambda: None)()
             return factory
     raise LmsConfigError(
         f"destination {uri!r} has no supported suffix; end it with one of {', '.join(FORMATS)}"
@@ -69,12 +95,13 @@ def as_storage_path(uri: str) -> ObjectStoragePath:
 
 
 @contextmanager
-def atomic_output(uri: str) -> Iterator[JsonLinesWriter]:
+def atomic_output(uri: str) -> Iterator[Any]:
     """Yield a writer; on clean exit the file appears at ``uri`` whole, on error nothing changes."""
-    factory = writer_factory(uri)
     destination = as_storage_path(uri)
+    factory = writer_factory(uri)
     destination.parent.mkdir(parents=True, exist_ok=True)
     partial = destination.parent / f".{destination.name}.{uuid.uuid4().hex}.partial"
+    writer = None
     try:
         with partial.open("wb") as raw:
             writer = factory(raw)
@@ -82,6 +109,8 @@ def atomic_output(uri: str) -> Iterator[JsonLinesWriter]:
             writer.close()
         partial.replace(destination)
     except BaseException:
+        if writer is not None:
+            writer.discard()
         try:
             partial.unlink(missing_ok=True)
         except OSError:  # pragma: no cover - cleanup must not mask the real error

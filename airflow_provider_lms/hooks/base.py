@@ -48,14 +48,16 @@ class Page:
     number: int
     records: list[dict[str, Any]]
     received: int  # records the vendor sent, before the window filter
+    sent: requests.PreparedRequest | None = None  # what went on the wire (previews describe it)
 
 
 @dataclass
 class Preview:
-    """What :meth:`LmsHook.preview` returns: the (redacted) first request and the first records."""
+    """What :meth:`LmsHook.preview` returns: the requests it sent (secrets masked) and the records."""
 
-    request: str
+    request: str  # the first request
     records: list[dict[str, Any]]
+    requests: list[str] = field(default_factory=list)  # every request sent, in order
 
 
 def normalize_url(host: str | None, *, default_domain: str | None = None) -> str:
@@ -243,7 +245,7 @@ class LmsHook(BaseHook):
                 total,
                 total / elapsed,
             )
-            yield Page(number, records, received)
+            yield Page(number, records, received, response.request)
             request = paginator.advance(request, PageResponse(dict(response.headers), body, received))
 
     def _paginator(self, endpoint: Endpoint) -> Paginator:
@@ -275,21 +277,55 @@ class LmsHook(BaseHook):
         limit: int = 10,
         window_start: Any = None,
         window_end: Any = None,
+        max_pages: int = 10,
     ) -> Preview:
-        """The first ``limit`` records of an endpoint and the request that fetched them (masked)."""
+        """The first ``limit`` records of an endpoint and the requests that fetched them (masked).
+
+        Asks for pages of ``limit`` records (within the endpoint's ceiling) unless ``page_size`` is
+        given, and stops after ``max_pages`` pages even when a window filter left fewer records.
+
+        :param endpoint: a catalog name, ``"/custom/path"``, or a dict spec (as for the operator).
+        :param parameters: endpoint parameters (ids, filters, ``page_size``).
+        :param limit: how many records to return (at least 1).
+        :param window_start: start of the date window (inclusive); None for no window.
+        :param window_end: end of the date window (exclusive).
+        :param max_pages: most pages to read looking for ``limit`` records.
+        """
+        if limit < 1 or max_pages < 1:
+            raise LmsConfigError(f"preview needs limit >= 1 and max_pages >= 1 (got {limit}, {max_pages})")
         given = dict(parameters or {})
-        if "page_size" not in given and limit > 0:
+        if "page_size" not in given:
             resolved = self.resolve(endpoint)
             ceiling = resolved.max_page_size or self.max_page_size
             given["page_size"] = min(limit, ceiling) if ceiling else limit
         plan = self.plan(endpoint, given, window_start, window_end)
-        first = self._paginator(plan.endpoint).start(plan.request.copy(), plan.page_size)
         records: list[dict[str, Any]] = []
-        for page in self.iter_pages(plan):
+        sent: list[str] = []
+        for page in self.iter_pages(plan, max_pages=max_pages):
+            sent.append(self.describe_sent(page.sent) if page.sent is not None else "")
             records.extend(page.records)
             if len(records) >= limit:
                 break
-        return Preview(self.describe_request(first), records[:limit])
+        return Preview(sent[0] if sent else "", records[:limit], sent)
+
+    #: Headers a preview shows; the session's defaults (User-Agent, Accept...) are left out.
+    _QUIET_HEADERS = frozenset({"user-agent", "accept-encoding", "accept", "connection", "content-length"})
+    _SECRET_HEADER_WORDS = ("auth", "token", "key", "secret", "cookie", "session", "signature", "password")
+
+    def describe_sent(self, sent: requests.PreparedRequest) -> str:
+        """What went on the wire, secrets masked: method, URL, headers and body (one per line)."""
+        lines = [f"{sent.method} {self.redactor.url(sent.url or '')}"]
+        for name, value in sent.headers.items():
+            if name.lower() in self._QUIET_HEADERS:
+                continue
+            if any(word in name.lower() for word in self._SECRET_HEADER_WORDS):
+                scheme, _, credential = str(value).partition(" ")
+                value = f"{scheme} ***" if credential else "***"
+            lines.append(f"{name}: {self.redactor.text(str(value))}")
+        if sent.body:
+            body = sent.body.decode(errors="replace") if isinstance(sent.body, bytes) else str(sent.body)
+            lines.append(self.redactor.text(body[:2000]))
+        return "\n".join(lines)
 
     def describe_request(self, request: PageRequest) -> str:
         """``GET https://host/api/...?query`` with every secret masked."""

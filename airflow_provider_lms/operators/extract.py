@@ -7,8 +7,9 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
-from airflow.sdk import BaseOperator, Context
+from airflow.sdk import Asset, BaseOperator, Context
 
+from airflow_provider_lms.assets import extract_asset
 from airflow_provider_lms.exceptions import LmsConfigError
 from airflow_provider_lms.hooks import hook_for_connection
 from airflow_provider_lms.hooks.base import EndpointSpec, LmsHook
@@ -30,7 +31,12 @@ class LmsExtractOperator(BaseOperator):
     :param window_start: start of the date window, inclusive (default ``{{ data_interval_start }}``). (templated)
     :param window_end: end of the date window, exclusive (default ``{{ data_interval_end }}``). (templated)
     :param destination: where to write, an ObjectStoragePath URI such as
-        ``file:///data/lms/{{ ds }}/users.jsonl`` or ``s3://bucket/users.jsonl.gz``. (templated)
+        ``file:///data/lms/{{ ds }}/users.jsonl``, ``s3://bucket/users.jsonl.gz`` or
+        ``.../users.parquet`` (needs the ``parquet`` extra). (templated)
+    :param asset: the Airflow Asset this extract updates (an outlet). By default
+        ``lms://<conn_id>/<endpoint>`` (see :func:`airflow_provider_lms.assets.lms_asset`) when both are
+        static; an ``Asset`` or a name to choose another; ``False`` for none. Each event's extra holds
+        ``uri``, ``records``, ``pages`` and ``window`` of the run.
     :return: ``{"uri", "records", "pages", "window_start", "window_end"}`` (never the records).
     """
 
@@ -54,11 +60,26 @@ class LmsExtractOperator(BaseOperator):
         parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
         window_start: Any = "{{ data_interval_start }}",
         window_end: Any = "{{ data_interval_end }}",
+        asset: Asset | str | bool | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.conn_id, self.endpoint, self.destination = conn_id, endpoint, destination
         self.parameters, self.window_start, self.window_end = parameters, window_start, window_end
+        self.asset = asset
+        declared = extract_asset(asset, conn_id, endpoint)
+        if declared is not None and declared not in self.outlets:
+            self.outlets.append(declared)
+
+    @classmethod
+    def partial(cls, **kwargs: Any):  # type: ignore[override]
+        """As ``BaseOperator.partial``, declaring the extract's asset so mapped tasks update it too."""
+        declared = extract_asset(kwargs.get("asset"), kwargs.get("conn_id"), kwargs.get("endpoint"))
+        if declared is not None:
+            outlets = kwargs.get("outlets") or []
+            outlets = list(outlets) if isinstance(outlets, (list, tuple)) else [outlets]
+            kwargs["outlets"] = outlets if declared in outlets else [*outlets, declared]
+        return super().partial(**kwargs)
 
     @cached_property
     def hook(self) -> LmsHook:
@@ -104,6 +125,7 @@ class LmsExtractOperator(BaseOperator):
             writer.count / max(elapsed, 1e-6),
         )
         start, end = window.as_strings() if window else (None, None)
+        self._describe_asset_events(context, writer.count, pages, start, end)
         return {
             "uri": str(self.destination),
             "records": writer.count,
@@ -111,3 +133,20 @@ class LmsExtractOperator(BaseOperator):
             "window_start": start,
             "window_end": end,
         }
+
+    def _describe_asset_events(
+        self, context: Context, records: int, pages: int, start: str | None, end: str | None
+    ) -> None:
+        # The destination is only known once rendered: each asset event carries it in its extra.
+        extra = {
+            "uri": self.hook.redactor.url(str(self.destination)),
+            "records": records,
+            "pages": pages,
+            "window": {"start": start, "end": end} if start or end else None,
+        }
+        events = context.get("outlet_events")
+        if events is None:
+            return
+        for outlet in self.outlets:
+            if isinstance(outlet, Asset):
+                events[outlet].extra.update(extra)
