@@ -16,13 +16,30 @@ from airflow_provider_lms.writers import as_storage_path
 
 
 def iter_output(uri: str) -> Iterator[dict[str, Any]]:
-    """Records of a ``.jsonl`` / ``.jsonl.gz`` file written by LmsExtractOperator."""
+    """Records of a ``.jsonl``, ``.jsonl.gz`` or ``.parquet`` file written by LmsExtractOperator.
+
+    Parquet columns that hold JSON text (objects and arrays) come back as that text.
+    """
     path = as_storage_path(uri)
+    if str(uri).endswith(".parquet"):
+        yield from _iter_parquet(path)
+        return
     with path.open("rb") as raw:
         stream = gzip.GzipFile(fileobj=raw) if str(uri).endswith(".gz") else raw
         for line in stream:
             if line.strip():
                 yield json.loads(line)
+
+
+def _iter_parquet(path) -> Iterator[dict[str, Any]]:
+    from airflow_provider_lms.parquet import load_pyarrow
+
+    load_pyarrow()
+    import pyarrow.parquet as pq
+
+    with path.open("rb") as raw:
+        for batch in pq.ParquetFile(raw).iter_batches():
+            yield from batch.to_pylist()
 
 
 def read_field(uri: str, field: str, *, unique: bool = True) -> list[Any]:
@@ -36,9 +53,18 @@ def read_field(uri: str, field: str, *, unique: bool = True) -> list[Any]:
         else:
             candidates = [value]
         for candidate in candidates:
-            if candidate is None or (unique and candidate in seen):
+            if candidate is None:
                 continue
-            seen.add(candidate)
+            if unique:
+                # Objects are not hashable: compare them by their canonical JSON.
+                key = (
+                    candidate
+                    if isinstance(candidate, (str, int, float, bool))
+                    else json.dumps(candidate, sort_keys=True)
+                )
+                if key in seen:
+                    continue
+                seen.add(key)
             values.append(candidate)
     return values
 
