@@ -115,6 +115,7 @@ def test_mid_extract_failure_with_no_previous_file_leaves_nothing(twin_factory, 
     [
         ({"endpoint": "users", "destination": "/tmp/x.csv"}, "no supported suffix"),
         ({"endpoint": "users", "destination": "relative/x.jsonl"}, "relative"),
+        ({"endpoint": "users", "destination": "  "}, "destination is empty"),
         (
             {
                 "endpoint": "exam_results",

@@ -99,8 +99,8 @@ class LmsExtractOperator(BaseOperator):
         )
 
     def execute(self, context: Context) -> dict[str, Any]:
-        writer_factory(self.destination)  # an unusable destination fails before any request
-        as_storage_path(self.destination)
+        as_storage_path(self.destination)  # an unusable destination fails before any request
+        writer_factory(self.destination)
         plans = [
             self.hook.plan(self.endpoint, params, self.window_start, self.window_end)
             for params in self.parameter_sets()
