@@ -36,6 +36,7 @@ def start_twin(
     fault_rate: float = 0.0,
     seed: int = 1,
     outage_after: int | None = None,
+    host: str = "127.0.0.1",
     **options: Any,
 ) -> RunningTwin:
     """Build and serve the ``vendor`` twin on 127.0.0.1 (port 0: any free port). Call ``stop()``.
@@ -44,7 +45,8 @@ def start_twin(
     request after that many (a mid-extract failure).
     """
     faults = FaultPlan(rate=fault_rate, seed=seed, outage_after=outage_after)
-    return RunningTwin(twin_class(vendor)(faults=faults, seed=seed, **options), port=port).start()
+    twin = twin_class(vendor)(faults=faults, seed=seed, **options)
+    return RunningTwin(twin, port=port, host=host).start()
 
 
 __all__ = ["TWINS", "FaultPlan", "RunningTwin", "VendorTwin", "start_twin", "twin_class"]

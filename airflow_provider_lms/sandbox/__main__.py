@@ -31,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fault-rate", type=float, default=0.0, help="share of requests answered 429/503")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every response")
     parser.add_argument("--seed", type=int, default=1, help="dataset seed (same seed, same data)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (0.0.0.0 only inside a container network)"
+    )
     args = parser.parse_args(argv)
     vendors = [v.strip() for v in args.vendors.split(",") if v.strip()]
     unknown = [v for v in vendors if v not in TWINS]
@@ -39,10 +42,17 @@ def main(argv: list[str] | None = None) -> int:
     running = []
     for vendor in vendors:
         port = args.port + PORT_OFFSETS[vendor] if args.port else 0
-        twin = start_twin(vendor, port=port, fault_rate=args.fault_rate, seed=args.seed, latency=args.latency)
+        twin = start_twin(
+            vendor,
+            port=port,
+            fault_rate=args.fault_rate,
+            seed=args.seed,
+            latency=args.latency,
+            host=args.host,
+        )
         running.append(twin)
         print(f"AIRFLOW_CONN_{vendor.upper()}_DEFAULT='{json.dumps(twin.connection())}'", flush=True)
-    print(f"sandbox serving {', '.join(vendors)} on 127.0.0.1; Ctrl-C to stop", file=sys.stderr, flush=True)
+    print(f"sandbox serving {', '.join(vendors)} on {args.host}; Ctrl-C to stop", file=sys.stderr, flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

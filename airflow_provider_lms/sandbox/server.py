@@ -186,12 +186,16 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class RunningTwin:
-    """A twin served on 127.0.0.1 in a background thread."""
+    """A twin served on 127.0.0.1 in a background thread.
 
-    def __init__(self, twin: VendorTwin, port: int = 0) -> None:
+    ``host`` other than 127.0.0.1 is for a sandbox container (docker-compose.yaml binds 0.0.0.0
+    inside its own network); tests and local demos keep the loopback default.
+    """
+
+    def __init__(self, twin: VendorTwin, port: int = 0, host: str = "127.0.0.1") -> None:
         handler = type(f"{twin.name}Handler", (_Handler,), {"twin": twin})
         self.twin = twin
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self.server = ThreadingHTTPServer((host, port), handler)
         self.server.daemon_threads = True
         # A short poll interval: stop() waits for the serving loop to notice, once per twin.
         self.thread = threading.Thread(

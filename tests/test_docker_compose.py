@@ -1,0 +1,192 @@
+"""docker-compose.yaml, checked without a Docker engine.
+
+The file must satisfy the Compose specification's JSON schema (vendored in tests/fixtures), name
+only services, volumes, paths and build files that exist, run every Airflow component with the
+CeleryExecutor, and pre-configure a connection for every sandbox twin. The sandbox is then started
+with the compose file's own command line, and each of those connections passes the hook's test.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from airflow_provider_lms.hooks import hook_for_connection
+from airflow_provider_lms.sandbox import PORT_OFFSETS, TWINS, twin_class
+
+REPO = Path(__file__).resolve().parent.parent
+COMPOSE_FILE = REPO / "docker-compose.yaml"
+SCHEMA_FILE = REPO / "tests" / "fixtures" / "compose_spec.json"
+SANDBOX_SERVICE = "lms-sandbox"
+AIRFLOW_SERVICES = {
+    "airflow-apiserver": "api-server",
+    "airflow-scheduler": "scheduler",
+    "airflow-dag-processor": "dag-processor",
+    "airflow-triggerer": "triggerer",
+    "airflow-worker": "celery worker",
+}
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    return yaml.safe_load(COMPOSE_FILE.read_text())  # resolves the file's anchors and << merges
+
+
+def _environment(service: dict[str, Any]) -> dict[str, str]:
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) for item in env)
+    return {k: str(v) for k, v in env.items()}
+
+
+def _sandbox_base_port(compose: dict[str, Any]) -> int:
+    command = compose["services"][SANDBOX_SERVICE]["command"]
+    return int(command[command.index("--port") + 1])
+
+
+def test_validates_against_the_compose_specification(compose):
+    schema = json.loads(SCHEMA_FILE.read_text())
+    validator_class = jsonschema.validators.validator_for(schema, default=jsonschema.Draft201909Validator)
+    validator_class.check_schema(schema)
+    errors = sorted(validator_class(schema).iter_errors(compose), key=lambda e: list(e.path))
+    assert not errors, "\n".join(f"{'/'.join(map(str, e.path))}: {e.message}" for e in errors)
+
+
+def test_schema_rejects_a_broken_file(compose):
+    """The schema check can fail: an unknown service key is an error."""
+    schema = json.loads(SCHEMA_FILE.read_text())
+    broken = json.loads(json.dumps(compose))
+    broken["services"]["redis"]["imagee"] = "redis"
+    assert not jsonschema.Draft201909Validator(schema).is_valid(broken)
+
+
+def test_runs_airflow_with_celery_postgres_redis_and_the_sandbox(compose):
+    services = compose["services"]
+    assert {"postgres", "redis", SANDBOX_SERVICE, "airflow-init", *AIRFLOW_SERVICES} <= set(services)
+    for name, command in AIRFLOW_SERVICES.items():
+        service = services[name]
+        assert service["command"] == command, name
+        env = _environment(service)
+        assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor", name
+        assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql+psycopg2://"), name
+        assert "@postgres/" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"], name
+        assert (
+            env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://")
+            and "@redis:" in env["AIRFLOW__CELERY__BROKER_URL"]
+        ), name
+        assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"].startswith("http://airflow-apiserver:"), name
+        assert "./dags:/opt/airflow/dags:ro" in service["volumes"], name
+        assert service["build"]["dockerfile"] == "docker/Dockerfile", name
+        assert "healthcheck" in service, name
+    assert "airflow:3.3" in (REPO / "docker" / "Dockerfile").read_text()
+
+
+def test_every_name_it_uses_exists(compose):
+    services = compose["services"]
+    declared_volumes = set(compose.get("volumes") or {})
+    for name, service in services.items():
+        depends = service.get("depends_on") or []
+        for target in depends if isinstance(depends, list) else depends.keys():
+            assert target in services and target != name, f"{name} depends on unknown {target}"
+        for volume in service.get("volumes") or []:
+            source = volume.split(":", 1)[0] if isinstance(volume, str) else volume.get("source", "")
+            if source.startswith((".", "/")):
+                assert (REPO / source).exists(), f"{name} mounts missing path {source}"
+            else:
+                assert source in declared_volumes, f"{name} mounts undeclared volume {source}"
+        build = service.get("build")
+        if build:
+            context = REPO / (build if isinstance(build, str) else build.get("context", "."))
+            dockerfile = context / (
+                build.get("dockerfile", "Dockerfile") if isinstance(build, dict) else "Dockerfile"
+            )
+            assert context.is_dir() and dockerfile.is_file(), name
+            for line in dockerfile.read_text().splitlines():
+                if line.startswith("COPY"):
+                    for source in [p for p in line.split()[1:-1] if not p.startswith("--")]:
+                        assert (context / source).exists(), f"{dockerfile.name} copies missing {source}"
+        assert "image" in service or build, name
+
+
+def test_build_context_leaves_the_virtualenv_out():
+    ignore = (REPO / "docker" / "Dockerfile.dockerignore").read_text().splitlines()
+    assert "*" in ignore  # everything out, then only what the Dockerfile copies back in
+    copied = {"pyproject.toml", "README.md", "airflow_provider_lms/"}
+    assert {line.removeprefix("!") for line in ignore if line.startswith("!")} == copied
+
+
+def test_a_connection_for_every_twin(compose):
+    base = _sandbox_base_port(compose)
+    published = compose["services"][SANDBOX_SERVICE]["ports"]
+    last = base + max(PORT_OFFSETS[v] for v in TWINS)
+    assert f"127.0.0.1:{base}-{last}:{base}-{last}" in published
+    for name in AIRFLOW_SERVICES:
+        env = _environment(compose["services"][name])
+        configured = {k for k in env if re.fullmatch(r"AIRFLOW_CONN_\w+", k)}
+        assert configured == {f"AIRFLOW_CONN_{v.upper()}_DEFAULT" for v in TWINS}, name
+        for vendor in TWINS:
+            url = f"http://{SANDBOX_SERVICE}:{base + PORT_OFFSETS[vendor]}"
+            expected = twin_class(vendor)().connection(url)
+            assert json.loads(env[f"AIRFLOW_CONN_{vendor.upper()}_DEFAULT"]) == expected, (name, vendor)
+
+
+def _free_port_block(size: int) -> int:
+    """A base port with ``size`` consecutive free ports on 127.0.0.1."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        if base + size > 65535:
+            continue
+        try:
+            for port in range(base, base + size):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+    raise AssertionError("no block of free ports on 127.0.0.1")
+
+
+@pytest.mark.slow
+def test_sandbox_command_serves_the_configured_connections(compose, monkeypatch):
+    """Start the sandbox with the compose file's command (on 127.0.0.1 and free ports here) and test
+    every pre-configured connection against it with the hook's own test_connection."""
+    service = compose["services"][SANDBOX_SERVICE]
+    argv = [*service["entrypoint"], *service["command"]]
+    assert argv[:3] == ["python", "-m", "airflow_provider_lms.sandbox"]
+    compose_base = _sandbox_base_port(compose)
+    base = _free_port_block(max(PORT_OFFSETS.values()) + 1)
+    args = argv[3:]
+    args[args.index("--host") + 1] = "127.0.0.1"  # never another address on this machine
+    args[args.index("--port") + 1] = str(base)
+    sandbox = subprocess.Popen(
+        [sys.executable, "-m", "airflow_provider_lms.sandbox", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        announced = [sandbox.stdout.readline() for _ in TWINS]  # one line per twin once serving
+        assert all(line.startswith("AIRFLOW_CONN_") for line in announced), (announced, sandbox.stderr)
+        env = _environment(compose["services"]["airflow-worker"])
+        for vendor in TWINS:
+            conn = env[f"AIRFLOW_CONN_{vendor.upper()}_DEFAULT"].replace(
+                f"http://{SANDBOX_SERVICE}:{compose_base + PORT_OFFSETS[vendor]}",
+                f"http://127.0.0.1:{base + PORT_OFFSETS[vendor]}",
+            )
+            monkeypatch.setenv(f"AIRFLOW_CONN_{vendor.upper()}_DEFAULT", conn)
+            ok, message = hook_for_connection(f"{vendor}_default").test_connection()
+            assert ok, (vendor, message)
+    finally:
+        sandbox.terminate()
+        sandbox.wait(timeout=30)
