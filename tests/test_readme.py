@@ -36,3 +36,15 @@ def test_endpoint_table_matches_the_catalogs():
     assert match.group(1).strip() == render().strip(), (
         "regenerate: python -m airflow_provider_lms.endpoint_table"
     )
+
+
+def test_readme_backfill_recipe_is_the_tested_one():
+    # tests/test_scheduler_backfill.py runs the commands of docs/backfill.md: the README must quote them.
+    recipe = (REPO / "docs/backfill.md").read_text()
+    section = README[README.index("## Backfills") : README.index("## Running it with docker compose")]
+    block = re.search(r"```bash\n(.*?)```", section, re.S).group(1)
+    commands = [c.strip() for c in block.replace("\\\n", " ").splitlines() if c.strip()]
+    assert len(commands) == 3
+    flat_recipe = " ".join(recipe.replace("\\\n", " ").split())
+    for command in commands:
+        assert " ".join(command.split()) in flat_recipe, command
