@@ -32,6 +32,18 @@ log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
+#: Fragments of urllib3/socket errors -> what they mean to someone filling in a connection.
+_NETWORK_REASONS = (
+    ("Connection refused", "connection refused"),
+    ("Name or service not known", "host name not found"),
+    ("Temporary failure in name resolution", "host name not found (DNS)"),
+    ("nodename nor servname", "host name not found"),
+    ("No route to host", "no route to host"),
+    ("timed out", "connection timed out"),
+    ("Connection reset", "connection reset by the server"),
+    ("RemoteDisconnected", "the server closed the connection"),
+)
+
 
 class TransientHttpError(Exception):
     """An attempt failed in a way that retrying may fix."""
@@ -224,7 +236,7 @@ class HttpTransport:
         except requests.exceptions.SSLError as exc:
             raise LmsHttpError(f"{label}: TLS verification failed: {self._clean(exc)}") from None
         except (requests.ConnectionError, requests.Timeout) as exc:
-            raise TransientHttpError(f"{label}: {type(exc).__name__}: {self._clean(exc)}") from None
+            raise TransientHttpError(f"{label}: {self._network_reason(exc)}") from None
         self.throttle.after_response(response.headers)
         status = response.status_code
         if status == 401:
@@ -243,6 +255,16 @@ class HttpTransport:
         if self.check_response is not None:
             self.check_response(response)
         return response
+
+    def _network_reason(self, exc: Exception) -> str:
+        """A short reason for a failed connection instead of urllib3's nested repr."""
+        text = str(exc)
+        for phrase, reason in _NETWORK_REASONS:
+            if phrase in text:
+                return f"{reason}: is the host right and reachable from this worker?"
+        if isinstance(exc, requests.Timeout):
+            return f"no answer within the {self.timeout[1]:.0f} s read timeout"
+        return f"{type(exc).__name__}: {self._clean(exc)}"
 
     def _clean(self, exc: Exception) -> str:
         text = self.redactor.text(str(exc))

@@ -149,7 +149,7 @@ def test_wrong_credentials(twin_factory, connect):
         list(hook.iter_records("users"))
     assert "not-the-password" not in str(error.value)
     ok, message = hook.test_connection()
-    assert not ok and "rejected the credentials" in message
+    assert not ok and "rejected the credentials of this connection" in message
 
 
 def test_test_connection_succeeds(twin_factory, connect):

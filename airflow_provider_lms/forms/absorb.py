@@ -41,7 +41,7 @@ CONNECTION_TYPE = {
             "schema": {
                 "type": ["string", "null"],
                 "enum": [None, *REGION_URLS],
-                "values_display": REGION_URLS,
+                "values_display": {"null": "(none: use Host)", **REGION_URLS},
             },
         },
         "token_cache_dir": text_field(

@@ -342,7 +342,8 @@ class LmsHook(BaseHook):
             plan = self.plan(self.test_endpoint, {"page_size": 1})
             page = next(self.iter_pages(plan, max_pages=1), None)
         except LmsError as exc:
-            return False, str(exc)
+            # The UI tests an unsaved form under a random temporary id: name "this connection".
+            return False, str(exc).replace(f"connection {self.conn_id!r}", "this connection")
         except Exception as exc:  # the UI shows this text: keep it useful and secret-free
             return False, self.redactor.text(f"{type(exc).__name__}: {exc}")
         count = page.received if page else 0
