@@ -22,6 +22,11 @@ def number_field(label: str, description: str) -> dict[str, Any]:
     return {"label": label, "description": description, "schema": {"type": ["integer", "null"]}}
 
 
+#: The Port field is optional (a port in the Host URL works too). Shown rather than hidden because
+#: Airflow 3.3's connection-list Test button sends port 0 for a port-less connection and the API
+#: refuses that as "a different destination" (apache/airflow#73298): a stored port avoids it.
+PORT_PLACEHOLDER = "443"
+
 #: Extras every LMS connection understands.
 COMMON_FIELDS: dict[str, Any] = {
     "timeout": number_field("Read timeout (s)", "Seconds to wait for a response (default 60)."),

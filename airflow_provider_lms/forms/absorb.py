@@ -1,6 +1,6 @@
 """Absorb connection form."""
 
-from airflow_provider_lms.forms import COMMON_FIELDS, secret_field, text_field
+from airflow_provider_lms.forms import COMMON_FIELDS, PORT_PLACEHOLDER, secret_field, text_field
 
 #: Region keys offered in the form; the hook maps them to the REST gateways.
 REGION_URLS = {
@@ -19,13 +19,15 @@ CONNECTION_TYPE = {
     "hook-class-name": "airflow_provider_lms.hooks.absorb.AbsorbHook",
     "hook-name": "Absorb",
     "ui-field-behaviour": {
-        "hidden-fields": ["schema", "port"],
+        "hidden-fields": ["schema"],
         "relabeling": {
+            "port": "Port (optional)",
             "host": "REST base URL (leave empty to use Region)",
             "login": "Admin username",
             "password": "Admin password",
         },
         "placeholders": {
+            "port": PORT_PLACEHOLDER,
             "host": "https://rest.myabsorb.com, or us / ca / eu / au / us-sandbox ...",
             "login": "username of an LMS admin whose role may read enrollments",
             "password": "that admin's password",

@@ -1,19 +1,21 @@
 """LearnWorlds connection form."""
 
-from airflow_provider_lms.forms import COMMON_FIELDS, number_field
+from airflow_provider_lms.forms import COMMON_FIELDS, PORT_PLACEHOLDER, number_field
 
 CONNECTION_TYPE = {
     "connection-type": "learnworlds",
     "hook-class-name": "airflow_provider_lms.hooks.learnworlds.LearnWorldsHook",
     "hook-name": "LearnWorlds",
     "ui-field-behaviour": {
-        "hidden-fields": ["schema", "port"],
+        "hidden-fields": ["schema"],
         "relabeling": {
+            "port": "Port (optional)",
             "host": "School URL or API URL",
             "login": "Client ID",
             "password": "Client secret",
         },
         "placeholders": {
+            "port": PORT_PLACEHOLDER,
             "host": "https://acme.learnworlds.com (or https://acme.learnworlds.com/admin/api, or just acme)",
             "login": "Client ID from Settings > Developers > API",
             "password": "Client secret",

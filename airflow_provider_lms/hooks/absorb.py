@@ -351,7 +351,7 @@ class AbsorbHook(LmsHook):
                 f"{', '.join(REGIONS)})"
             )
         if host:
-            return normalize_url(host)
+            return normalize_url(host, port=self.connection.port)
         if region in REGIONS:
             return REGIONS[region]
         raise LmsConfigError(

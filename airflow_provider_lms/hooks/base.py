@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, ClassVar
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from airflow.sdk import BaseHook
@@ -60,16 +61,39 @@ class Preview:
     requests: list[str] = field(default_factory=list)  # every request sent, in order
 
 
-def normalize_url(host: str | None, *, default_domain: str | None = None) -> str:
-    """``https://`` + host when no scheme is given; ``acme`` -> ``https://acme.<default_domain>``."""
+def normalize_url(host: str | None, *, default_domain: str | None = None, port: int | None = None) -> str:
+    """``https://`` + host when no scheme is given; ``acme`` -> ``https://acme.<default_domain>``.
+
+    ``port`` (the connection's Port field) is added when the host names none; a host URL that
+    names a different port is a configuration error, not a silent choice between the two.
+    """
     host = (host or "").strip().rstrip("/")
     if not host:
         raise LmsConfigError("the connection has no host: fill in the Host field")
-    if "://" in host:
-        return host
-    if default_domain and "." not in host and ":" not in host:
-        host = f"{host}.{default_domain}"
-    return f"https://{host}"
+    if "://" not in host:
+        if default_domain and "." not in host and ":" not in host:
+            host = f"{host}.{default_domain}"
+        host = f"https://{host}"
+    return _with_port(host, port)
+
+
+def _with_port(url: str, port: int | None) -> str:
+    if not port:
+        return url
+    parts = urlsplit(url)
+    try:
+        named = parts.port
+    except ValueError:
+        raise LmsConfigError(f"the Host {url!r} has an invalid port") from None
+    if named is not None:
+        if named != int(port):
+            raise LmsConfigError(
+                f"the Host {url!r} names port {named} but the Port field says {port}: clear one of them"
+            )
+        return url
+    if (parts.scheme, int(port)) in (("https", 443), ("http", 80)):
+        return url
+    return urlunsplit(parts._replace(netloc=f"{parts.netloc}:{int(port)}"))
 
 
 class LmsHook(BaseHook):

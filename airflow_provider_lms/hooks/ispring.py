@@ -288,7 +288,7 @@ class IspringHook(LmsHook):
     test_endpoint = "departments"
 
     def base_url(self) -> str:
-        return normalize_url(self.connection.host)
+        return normalize_url(self.connection.host, port=self.connection.port)
 
     @cached_property
     def transport(self) -> HttpTransport:

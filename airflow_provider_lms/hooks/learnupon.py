@@ -137,7 +137,7 @@ class LearnUponHook(LmsHook):
     test_endpoint = "users"
 
     def base_url(self) -> str:
-        url = normalize_url(self.connection.host, default_domain="learnupon.com")
+        url = normalize_url(self.connection.host, default_domain="learnupon.com", port=self.connection.port)
         return url if url.endswith("/api/v1") else f"{url}/api/v1"
 
     def create_auth(self) -> Auth:

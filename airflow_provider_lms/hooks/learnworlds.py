@@ -479,7 +479,9 @@ class LearnWorldsHook(LmsHook):
     test_endpoint = "users"
 
     def api_root(self) -> str:
-        return api_root(normalize_url(self.connection.host, default_domain="learnworlds.com"))
+        return api_root(
+            normalize_url(self.connection.host, default_domain="learnworlds.com", port=self.connection.port)
+        )
 
     def base_url(self) -> str:
         return f"{self.api_root()}/v2"

@@ -603,7 +603,7 @@ class NexPortHook(LmsHook):
         self._warnings_seen: set[str] = set()
 
     def base_url(self) -> str:
-        url = normalize_url(self.connection.host)
+        url = normalize_url(self.connection.host, port=self.connection.port)
         return url if url.endswith(API_ROOT) else f"{url}{API_ROOT}"
 
     def create_auth(self) -> Auth:
