@@ -131,7 +131,9 @@ def test_hostile_xml_leaves_the_previous_output_in_place(twin_factory, connect, 
 
 
 def test_secrets_reach_no_log_message_or_error(twin_factory, connect, caplog):
-    twin = twin_factory("ispring", token_lifetime=0.3, advertised_lifetime=1800, latency=0.02)
+    # Tokens die unannounced every 0.8 s (401 path) over ~13 pages of 0.1 s: several renewals,
+    # with slack for a slow retry on a loaded machine.
+    twin = twin_factory("ispring", token_lifetime=0.8, advertised_lifetime=1800, latency=0.1)
     caplog.set_level(logging.DEBUG)
     hook = IspringHook(connect(twin))
     list(hook.iter_records("learner_module_results", {"page_size": 50}))
