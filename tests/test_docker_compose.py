@@ -190,3 +190,16 @@ def test_sandbox_command_serves_the_configured_connections(compose, monkeypatch)
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=30)
+
+
+def test_init_creates_every_pool_the_example_dags_use(compose):
+    # The scheduler never runs a task whose pool does not exist: `docker compose up` must create them.
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(REPO / "dags"))
+    pools = {t.pool for d in bag.dags.values() for t in d.tasks if t.pool != "default_pool"}
+    assert pools, "the example DAGs use a pool (LearnWorlds): this test must see it"
+    command = compose["services"]["airflow-init"]["command"]
+    text = " ".join(command) if isinstance(command, list) else command
+    for pool in pools:
+        assert f"airflow pools set {pool} " in text, pool
