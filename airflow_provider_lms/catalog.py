@@ -82,9 +82,9 @@ class Endpoint:
         self, parameters: Mapping[str, Any] | None, window: Window | None
     ) -> tuple[PageRequest, int | None]:
         """Validate ``parameters`` and return the first request (before pagination) and page size."""
-        given = dict(parameters or {})
         if not isinstance(parameters, (Mapping, type(None))):
             raise LmsConfigError(f"parameters must be a dict, not {type(parameters).__name__}")
+        given = dict(parameters or {})
         page_size = self._page_size(given.pop(PAGE_SIZE, None))
         known = {p.name: p for p in self.params}
         unknown = [name for name in given if name not in known]

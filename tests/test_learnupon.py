@@ -170,6 +170,8 @@ def test_unknown_endpoint_and_bad_parameters_fail_before_any_request(twin_factor
         hook.plan("exam_results")
     with pytest.raises(LmsConfigError, match="does not accept 'course'.*course_id"):
         hook.plan("enrollments", {"course": 1})
+    with pytest.raises(LmsConfigError, match="parameters must be a dict, not str"):
+        hook.plan("users", "page_size=5")
     with pytest.raises(LmsConfigError, match=r"page_size=900 is out of range 1..500"):
         hook.plan("users", {"page_size": 900})
     with pytest.raises(LmsWindowError, match="CronDataIntervalTimetable"):

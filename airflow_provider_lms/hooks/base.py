@@ -233,13 +233,20 @@ class LmsHook(BaseHook):
         window_end: Any = None,
     ) -> ExtractPlan:
         """Validate an extract without sending anything: endpoint, parameters and window."""
-        resolved = self.resolve(endpoint)
+        if not isinstance(parameters, (Mapping, type(None))):
+            raise LmsConfigError(f"parameters must be a dict, not {type(parameters).__name__}")
+        resolved, given = self.adapt(self.resolve(endpoint), dict(parameters or {}))
         if resolved.max_page_size is None and self.max_page_size is not None:
             resolved = replace(resolved, max_page_size=self.max_page_size)
         window = parse_window(window_start, window_end)
         resolved.check_window(window)
-        request, page_size = resolved.build_request(parameters, window)
-        return ExtractPlan(resolved, request, page_size, window, dict(parameters or {}))
+        request, page_size = resolved.build_request(given, window)
+        return ExtractPlan(resolved, request, page_size, window, given)
+
+    def adapt(self, endpoint: Endpoint, parameters: dict[str, Any]) -> tuple[Endpoint, dict[str, Any]]:
+        """Vendor hook point, before validation: fill parameter defaults, or pick an endpoint variant
+        from a parameter (e.g. which date the window filters). Returns both unchanged by default."""
+        return endpoint, parameters
 
     def iter_pages(self, plan: ExtractPlan, *, max_pages: int | None = None) -> Iterator[Page]:
         """Send the plan's requests page by page, yielding each page's records in the window."""

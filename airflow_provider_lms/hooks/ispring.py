@@ -6,7 +6,6 @@ Reference: ``POST /api/v3/token`` and the read endpoints of the iSpring Learn RE
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
 from functools import cached_property
@@ -17,7 +16,7 @@ import requests
 from airflow_provider_lms.auth import Auth, Token, TokenAuth
 from airflow_provider_lms.catalog import Catalog, Endpoint, Param
 from airflow_provider_lms.exceptions import LmsAuthError, LmsConfigError, LmsHttpError, LmsResponseError
-from airflow_provider_lms.hooks.base import EndpointSpec, ExtractPlan, LmsHook, normalize_url
+from airflow_provider_lms.hooks.base import LmsHook, normalize_url
 from airflow_provider_lms.page_request import PageRequest, PageResponse
 from airflow_provider_lms.pagination import Paginator, SinglePage, TokenPaginator
 from airflow_provider_lms.transport import HttpTransport
@@ -345,31 +344,22 @@ class IspringHook(LmsHook):
                 f"{response.request.method} {self.redactor.url(response.url)}: {exc}"
             ) from None
 
-    def plan(
-        self,
-        endpoint: EndpointSpec,
-        parameters: Mapping[str, Any] | None = None,
-        window_start: Any = None,
-        window_end: Any = None,
-    ) -> ExtractPlan:
-        """As :meth:`LmsHook.plan`, plus the iSpring defaults: results of active AND blocked users,
-        ``window_field`` choosing the date the window filters, comma-joined id lists."""
-        resolved = self.resolve(endpoint)
-        if parameters is not None and not isinstance(parameters, Mapping):
-            return super().plan(resolved, parameters, window_start, window_end)  # it explains the error
-        given = dict(parameters or {})
-        names = resolved.param_names
+    def adapt(self, endpoint: Endpoint, parameters: dict[str, Any]) -> tuple[Endpoint, dict[str, Any]]:
+        """The iSpring defaults: results of active AND blocked users, ``window_field`` choosing the
+        date the window filters, comma-joined id lists."""
+        given = dict(parameters)
+        names = endpoint.param_names
         if USER_STATUSES in names and USER_STATUSES not in given:
             given[USER_STATUSES] = list(ALL_USER_STATUSES)
         if WINDOW_FIELD in names:
             date_field = given.pop(WINDOW_FIELD, None) or RESULT_DATE_FIELDS[0]
             if date_field not in RESULT_DATE_FIELDS:
                 raise LmsConfigError(
-                    f"endpoint {resolved.name!r}: {WINDOW_FIELD}={date_field!r} is not one of "
+                    f"endpoint {endpoint.name!r}: {WINDOW_FIELD}={date_field!r} is not one of "
                     f"{list(RESULT_DATE_FIELDS)}"
                 )
-            resolved = replace(resolved, window=DateRangeWindow(date_field))
+            endpoint = replace(endpoint, window=DateRangeWindow(date_field))
         for name in COMMA_SEPARATED:
             if isinstance(given.get(name), (list, tuple)):
                 given[name] = ",".join(str(v) for v in given[name])
-        return super().plan(resolved, given, window_start, window_end)
+        return endpoint, given

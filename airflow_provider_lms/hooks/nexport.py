@@ -22,7 +22,7 @@ import requests
 from airflow_provider_lms.auth import Auth, QueryTokenAuth, Token
 from airflow_provider_lms.catalog import Catalog, Endpoint, Param
 from airflow_provider_lms.exceptions import LmsAuthError, LmsConfigError, LmsHttpError, LmsResponseError
-from airflow_provider_lms.hooks.base import EndpointSpec, ExtractPlan, LmsHook, normalize_url
+from airflow_provider_lms.hooks.base import LmsHook, normalize_url
 from airflow_provider_lms.page_request import PageRequest
 from airflow_provider_lms.pagination import PageNumberPaginator, Paginator, SinglePage
 from airflow_provider_lms.transport import CredentialRejected
@@ -612,18 +612,11 @@ class NexPortHook(LmsHook):
     def default_paginator(self) -> Paginator:
         return _pages()
 
-    def plan(
-        self,
-        endpoint: EndpointSpec,
-        parameters: Mapping[str, Any] | None = None,
-        window_start: Any = None,
-        window_end: Any = None,
-    ) -> ExtractPlan:
-        """Validate an extract (see :meth:`LmsHook.plan`); ``date_field`` picks the window's date."""
-        resolved = self.resolve(endpoint)
-        if isinstance(resolved, NexPortEndpoint) and isinstance(parameters, (Mapping, type(None))):
-            resolved = resolved.for_parameters(parameters)
-        return super().plan(resolved, parameters, window_start, window_end)
+    def adapt(self, endpoint: Endpoint, parameters: dict[str, Any]) -> tuple[Endpoint, dict[str, Any]]:
+        """``date_field`` picks the date the window filters (search_enrollments)."""
+        if isinstance(endpoint, NexPortEndpoint):
+            endpoint = endpoint.for_parameters(parameters)
+        return endpoint, parameters
 
     # ---- authentication ---------------------------------------------------------------------
 
