@@ -13,7 +13,7 @@ from typing import Any
 
 from airflow_provider_lms.exceptions import LmsConfigError, LmsPaginationError
 from airflow_provider_lms.page_request import PageRequest, PageResponse
-from airflow_provider_lms.records import get_dotted
+from airflow_provider_lms.records import get_dotted, get_int
 
 
 class Paginator(ABC):
@@ -96,11 +96,11 @@ class PageNumberPaginator(Paginator):
             if value is not None:
                 return _truthy_header(value) and response.record_count > 0
         if self.total_pages_path:
-            total_pages = _as_int(get_dotted(response.body, self.total_pages_path))
+            total_pages = get_int(response.body, self.total_pages_path)
             if total_pages is not None:
                 return self.page - self.first_page + 1 < total_pages
         if self.total_items_path:
-            total = _as_int(get_dotted(response.body, self.total_items_path))
+            total = get_int(response.body, self.total_items_path)
             if total is not None:
                 return self.records_seen < total and response.record_count > 0
         if response.record_count == 0:
@@ -161,7 +161,7 @@ class OffsetPaginator(Paginator):
 
     def advance(self, request: PageRequest, response: PageResponse) -> PageRequest | None:
         self.offset += response.record_count
-        total = _as_int(get_dotted(response.body, self.total_items_path)) if self.total_items_path else None
+        total = get_int(response.body, self.total_items_path) if self.total_items_path else None
         if response.record_count == 0 or (total is not None and self.offset >= total):
             return None
         if total is None and self.page_size is not None and response.record_count < self.page_size:
@@ -221,10 +221,3 @@ def _header(headers: dict[str, str], name: str) -> str | None:
         if key.lower() == lowered:
             return value
     return None
-
-
-def _as_int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None

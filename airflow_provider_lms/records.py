@@ -108,3 +108,11 @@ def get_dotted(body: Any, path: str) -> Any:
             return None
         node = node.get(key)
     return node
+
+
+def get_int(body: Any, path: str) -> int | None:
+    """Whole number at a dotted key path (``meta.totalPages``), or None if absent or not a number."""
+    try:
+        return int(get_dotted(body, path))
+    except (TypeError, ValueError):
+        return None

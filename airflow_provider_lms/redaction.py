@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import weakref
 from collections.abc import Iterable
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 MASK = "***"
 
@@ -56,31 +56,18 @@ class Redactor:
 
     def text(self, text: str) -> str:
         """Return ``text`` with every registered secret (and its URL-encoded form) masked."""
-        from urllib.parse import quote, quote_plus
-
         for secret in sorted(self._secrets, key=len, reverse=True):
             for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
                 text = text.replace(form, MASK)
         return text
 
-    def logging_filter(self) -> logging.Filter:
-        """A filter that scrubs records of loggers we do not own (urllib3 logs full URLs at DEBUG)."""
-        return _RedactingFilter(self)
-
-
-class _RedactingFilter(logging.Filter):
-    def __init__(self, redactor: Redactor) -> None:
-        super().__init__()
-        self._redactor = redactor
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = self._redactor.text(message)
-        if "?" in cleaned:
-            cleaned = " ".join(self._redactor.url(w) if "?" in w else w for w in cleaned.split(" "))
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        return True
+    def scrub(self, text: str) -> str:
+        """Free text that may quote URLs (log lines, library errors): secrets and secret query
+        parameters masked, including tokens we have not been told about yet."""
+        text = self.text(text)
+        if "?" not in text:
+            return text
+        return " ".join(self.url(word) if "?" in word else word for word in text.split(" "))
 
 
 _LIVE_REDACTORS: weakref.WeakSet[Redactor] = weakref.WeakSet()
@@ -90,8 +77,12 @@ class _ThirdPartyFilter(logging.Filter):
     """One filter on third-party loggers, consulting every live hook's redactor."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = message
         for redactor in list(_LIVE_REDACTORS):
-            _RedactingFilter(redactor).filter(record)
+            cleaned = redactor.scrub(cleaned)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
         return True
 
 

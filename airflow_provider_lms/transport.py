@@ -23,7 +23,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 
 from airflow_provider_lms import __version__
 from airflow_provider_lms.auth import Auth, NoAuth, SignedRequest
-from airflow_provider_lms.exceptions import LmsAuthError, LmsHttpError
+from airflow_provider_lms.exceptions import LmsAuthError, LmsHttpError, LmsResponseError
 from airflow_provider_lms.page_request import PageRequest
 from airflow_provider_lms.redaction import Redactor
 from airflow_provider_lms.throttle import Throttle
@@ -116,8 +116,7 @@ def vendor_message(response: requests.Response, redactor: Redactor, limit: int =
 
 def _xml_body(response: requests.Response) -> Any:
     """An XML error body as a dict (hardened parser), so its <message> reads like JSON's."""
-    from airflow_provider_lms.exceptions import LmsResponseError
-    from airflow_provider_lms.xml_records import looks_like_xml, parse_xml
+    from airflow_provider_lms.xml_records import looks_like_xml, parse_xml  # only for XML errors
 
     if not looks_like_xml(response.headers.get("Content-Type"), response.content):
         return None
@@ -210,6 +209,10 @@ class HttpTransport:
                 401,
             ) from None
 
+    def _label(self, request: PageRequest) -> str:
+        # Built only when something failed: success should not pay for URL redaction.
+        return f"{request.method} {self.safe_url(request)}"
+
     def safe_url(self, request: PageRequest) -> str:
         url = requests.Request("GET", self.url_for(request.path), params=request.params).prepare().url
         return self.redactor.url(url or request.path)
@@ -219,7 +222,6 @@ class HttpTransport:
         if authenticated:
             self.auth.sign(signed)
         self.throttle.before_request()
-        label = f"{request.method} {self.safe_url(request)}"
         self.request_count += 1
         try:
             response = self.session.request(
@@ -234,23 +236,26 @@ class HttpTransport:
                 verify=self.verify,
             )
         except requests.exceptions.SSLError as exc:
-            raise LmsHttpError(f"{label}: TLS verification failed: {self._clean(exc)}") from None
+            raise LmsHttpError(
+                f"{self._label(request)}: TLS verification failed: {self._clean(exc)}"
+            ) from None
         except (requests.ConnectionError, requests.Timeout) as exc:
-            raise TransientHttpError(f"{label}: {self._network_reason(exc)}") from None
+            raise TransientHttpError(f"{self._label(request)}: {self._network_reason(exc)}") from None
         self.throttle.after_response(response.headers)
         status = response.status_code
         if status == 401:
             raise CredentialRejected()
         if status in RETRY_STATUSES:
             raise TransientHttpError(
-                f"{label} answered HTTP {status}: {vendor_message(response, self.redactor)}",
+                f"{self._label(request)} answered HTTP {status}: {vendor_message(response, self.redactor)}",
                 status,
                 parse_retry_after(response.headers.get("Retry-After")),
             )
         if status >= 400:
             error_class = LmsAuthError if status == 403 else LmsHttpError
             raise error_class(
-                f"{label} answered HTTP {status}: {vendor_message(response, self.redactor)}", status
+                f"{self._label(request)} answered HTTP {status}: {vendor_message(response, self.redactor)}",
+                status,
             )
         if self.check_response is not None:
             self.check_response(response)
@@ -267,9 +272,8 @@ class HttpTransport:
         return f"{type(exc).__name__}: {self._clean(exc)}"
 
     def _clean(self, exc: Exception) -> str:
-        text = self.redactor.text(str(exc))
         # requests puts the path and query in connection errors ("...with url: /x?access_token=...").
-        return " ".join(self.redactor.url(w) if "?" in w else w for w in text.split(" "))[:300]
+        return self.redactor.scrub(str(exc))[:300]
 
     def close(self) -> None:
         self.session.close()

@@ -530,3 +530,12 @@ def test_the_docs_list_every_endpoint_and_the_pool_command():
     for endpoint in LEARNWORLDS_CATALOG:
         assert f"| `{endpoint.name}` | `{endpoint.path}` |" in docs, endpoint.name
     assert "airflow pools set learnworlds_default 1" in docs
+
+
+def test_missing_client_credentials_fail_before_any_request(lw, connect):
+    twin, _ = lw()
+    for field, label in (("login", "client ID"), ("password", "client secret")):
+        conn_id = connect(twin, f"lw_no_{field}", **{field: ""})
+        with pytest.raises(LmsConfigError, match=f"has no {label}"):
+            list(hook(conn_id).iter_records("courses"))
+    assert twin.twin.count() == 0

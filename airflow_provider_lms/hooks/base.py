@@ -7,7 +7,6 @@ pagination, record paths, windows, progress logs, secret masking) lives here.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -357,13 +356,6 @@ class LmsHook(BaseHook):
             body = sent.body.decode(errors="replace") if isinstance(sent.body, bytes) else str(sent.body)
             lines.append(self.redactor.text(body[:2000]))
         return "\n".join(lines)
-
-    def describe_request(self, request: PageRequest) -> str:
-        """``GET https://host/api/...?query`` with every secret masked."""
-        text = f"{request.method} {self.transport.safe_url(request)}"
-        if request.body is not None:
-            text += " " + self.redactor.text(json.dumps(request.body, default=str))
-        return text
 
     def test_connection(self) -> tuple[bool, str]:
         """Authenticate and read one page: what the Airflow UI's Test button calls."""

@@ -15,7 +15,7 @@ from airflow_provider_lms.exceptions import LmsAuthError, LmsConfigError, LmsPag
 from airflow_provider_lms.hooks.base import ExtractPlan, LmsHook, Page, normalize_url
 from airflow_provider_lms.page_request import PageRequest, PageResponse
 from airflow_provider_lms.pagination import PageNumberPaginator, Paginator, SinglePage
-from airflow_provider_lms.records import get_dotted
+from airflow_provider_lms.records import get_dotted, get_int
 from airflow_provider_lms.throttle import RollingWindowThrottle, Throttle
 from airflow_provider_lms.windows import DateRangeFilter, Window
 
@@ -50,14 +50,14 @@ class LearnWorldsPaginator(PageNumberPaginator):
         self.require_total = require_total
 
     def advance(self, request: PageRequest, response: PageResponse) -> PageRequest | None:
-        served = _as_int(get_dotted(response.body, "meta.page"))
+        served = get_int(response.body, "meta.page")
         if served is not None and served != self.page:
             raise LmsPaginationError(
                 f"asked for page {self.page} but LearnWorlds served page {served}: a page past the "
                 "end repeats the last page, so meta.totalPages was wrong or changed; stopped to avoid "
                 "duplicates"
             )
-        total = _as_int(get_dotted(response.body, "meta.totalPages"))
+        total = get_int(response.body, "meta.totalPages")
         if total is None:
             if self.require_total:
                 raise LmsPaginationError(
@@ -72,13 +72,6 @@ class LearnWorldsPaginator(PageNumberPaginator):
         following = request.copy()
         self._target(following)[self.page_param] = self.page
         return following
-
-
-def _as_int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def paged(items_per_page: bool = False) -> Callable[[], Paginator]:

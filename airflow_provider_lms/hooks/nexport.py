@@ -140,9 +140,7 @@ class NexPortEndpoint(Endpoint):
     def build_request(
         self, parameters: Mapping[str, Any] | None, window: Window | None
     ) -> tuple[PageRequest, int | None]:
-        if parameters is not None and not isinstance(parameters, Mapping):
-            return super().build_request(parameters, window)  # the engine words the error
-        self.for_parameters(parameters)  # an unknown date_field fails here too
+        # LmsHook.plan() has checked the parameters' type and applied date_field (adapt) already.
         given = {k: v for k, v in (parameters or {}).items() if k != DATE_FIELD}
         for name in self.list_params:
             value = given.get(name)
