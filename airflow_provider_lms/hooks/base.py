@@ -19,12 +19,18 @@ from airflow.sdk import BaseHook
 
 from airflow_provider_lms.auth import Auth
 from airflow_provider_lms.catalog import Catalog, Endpoint, resolve_endpoint
-from airflow_provider_lms.exceptions import LmsConfigError, LmsError, LmsResponseError
+from airflow_provider_lms.exceptions import LmsConfigError, LmsError
+from airflow_provider_lms.json_body import check_non_finite_mode, parse_json_body
 from airflow_provider_lms.page_request import PageRequest, PageResponse
 from airflow_provider_lms.pagination import PageLoopGuard, Paginator
 from airflow_provider_lms.redaction import Redactor, watch_third_party_logs
 from airflow_provider_lms.throttle import Throttle
-from airflow_provider_lms.transport import HttpTransport, RetryPolicy
+from airflow_provider_lms.transport import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_RETRY_BUDGET,
+    HttpTransport,
+    RetryPolicy,
+)
 from airflow_provider_lms.windows import Window, parse_window
 
 EndpointSpec = str | Mapping[str, Any] | Endpoint
@@ -102,7 +108,16 @@ class LmsHook(BaseHook):
     :param max_attempts: attempts per request before giving up (default 6, or extra ``max_attempts``).
     :param backoff_base: first retry delay in seconds, doubled per attempt, with jitter.
     :param timeout: ``(connect, read)`` timeouts in seconds (extra ``timeout`` sets the read timeout).
+    :param retry_budget: most seconds one request waits between its attempts (default 300, or
+        extra ``retry_budget``); a ``Retry-After`` beyond what is left fails at once.
+    :param response_timeout: most seconds one response may take, headers and whole body (default
+        300 and at least twice the read timeout, or extra ``response_timeout``).
+    :param max_response_bytes: largest response body read (default 256 MiB, or extra
+        ``max_response_bytes``); a larger page is an error that names ``page_size`` as the fix.
     """
+
+    #: Settings of the Test button and ``lms-preview``: answer within seconds, not minutes.
+    QUICK_ATTEMPTS, QUICK_TIMEOUT, QUICK_BUDGET = 2, (5.0, 10.0), 10.0
 
     conn_name_attr = "conn_id"
     default_conn_name = "lms_default"
@@ -126,12 +141,17 @@ class LmsHook(BaseHook):
         max_attempts: int | None = None,
         backoff_base: float | None = None,
         timeout: tuple[float, float] | None = None,
+        retry_budget: float | None = None,
+        response_timeout: float | None = None,
+        max_response_bytes: int | None = None,
         sleep: Callable[[float], None] = time.sleep,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.conn_id = conn_id or self.default_conn_name
         self._max_attempts, self._backoff_base, self._timeout = max_attempts, backoff_base, timeout
+        self._retry_budget, self._response_timeout = retry_budget, response_timeout
+        self._max_response_bytes = max_response_bytes
         self._sleep = sleep
 
     # ---- connection -------------------------------------------------------------------------
@@ -181,25 +201,42 @@ class LmsHook(BaseHook):
         return None
 
     def parse_body(self, response: requests.Response) -> Any:
-        """Decode a response body (JSON by default)."""
+        """Decode a response body: strict JSON by default (:mod:`airflow_provider_lms.json_body`:
+        declared charset, no NaN/Infinity unless the ``non_finite_numbers`` extra allows them).
+        The raw bytes are released from ``response`` once decoded."""
+        return parse_json_body(response, self.redactor, non_finite=self.non_finite_numbers)
+
+    @cached_property
+    def non_finite_numbers(self) -> str:
+        """What NaN / Infinity / 1e999 in a body become: ``error`` (default), ``null`` or ``string``."""
+        return check_non_finite_mode(self.extras.get("non_finite_numbers"))
+
+    def _number_extra(self, name: str, given: Any, default: float, kind: type = float) -> Any:
+        """A numeric setting: the hook argument, else the connection extra, else the default."""
+        value = given if given is not None else self.extras.get(name)
+        if value in (None, ""):
+            return kind(default)
         try:
-            return response.json()
-        except ValueError:
-            snippet = self.redactor.text(response.text[:200])
-            raise LmsResponseError(
-                f"{response.request.method} {self.redactor.url(response.url)} did not answer JSON "
-                f"(Content-Type {response.headers.get('Content-Type')!r}): {snippet!r}"
-            ) from None
+            number = kind(float(value)) if kind is int else float(value)
+        except (TypeError, ValueError, OverflowError):
+            number = None
+        if number is None or not number > 0 or number == float("inf"):
+            raise LmsConfigError(f"connection {self.conn_id!r}: {name}={value!r} is not a positive number")
+        return number
 
     # ---- transport --------------------------------------------------------------------------
 
     @cached_property
     def transport(self) -> HttpTransport:
         policy = RetryPolicy(
-            max_attempts=int(self._max_attempts or self.extras.get("max_attempts") or 6),
+            max_attempts=self._number_extra("max_attempts", self._max_attempts, 6, int),
             backoff_base=float(self._backoff_base if self._backoff_base is not None else 1.0),
+            retry_budget=self._number_extra("retry_budget", self._retry_budget, DEFAULT_RETRY_BUDGET),
         )
-        timeout = self._timeout or (10.0, float(self.extras.get("timeout") or 60.0))
+        timeout = self._timeout or (10.0, self._number_extra("timeout", None, 60.0))
+        response_timeout = self._response_timeout
+        if response_timeout is None and self.extras.get("response_timeout") not in (None, ""):
+            response_timeout = self._number_extra("response_timeout", None, 0.0)
         verify = self.extras.get("verify", True)
         return HttpTransport(
             self.base_url(),
@@ -212,7 +249,19 @@ class LmsHook(BaseHook):
             sleep=self._sleep,
             check_response=self.check_response,
             connection_label=self.conn_id,
+            response_timeout=response_timeout,
+            max_response_bytes=self._number_extra(
+                "max_response_bytes", self._max_response_bytes, DEFAULT_MAX_RESPONSE_BYTES, int
+            ),
         )
+
+    def quick(self) -> LmsHook:
+        """Few attempts, short timeouts: for answers a person waits for (the Test button,
+        ``lms-preview``). Explicit hook arguments win; has no effect once the transport exists."""
+        self._max_attempts = self._max_attempts or self.QUICK_ATTEMPTS
+        self._timeout = self._timeout or self.QUICK_TIMEOUT
+        self._retry_budget = self._retry_budget if self._retry_budget is not None else self.QUICK_BUDGET
+        return self
 
     def get_conn(self) -> HttpTransport:
         """The pooled transport (Airflow hooks' usual accessor)."""
@@ -359,8 +408,7 @@ class LmsHook(BaseHook):
 
     def test_connection(self) -> tuple[bool, str]:
         """Authenticate and read one page: what the Airflow UI's Test button calls."""
-        self._max_attempts = self._max_attempts or 2
-        self._timeout = self._timeout or (5.0, 20.0)
+        self.quick()
         try:
             plan = self.plan(self.test_endpoint, {"page_size": 1})
             page = next(self.iter_pages(plan, max_pages=1), None)

@@ -23,6 +23,7 @@ from airflow_provider_lms.auth import Auth, QueryTokenAuth, Token
 from airflow_provider_lms.catalog import Catalog, Endpoint, Param
 from airflow_provider_lms.exceptions import LmsAuthError, LmsConfigError, LmsHttpError, LmsResponseError
 from airflow_provider_lms.hooks.base import LmsHook, normalize_url
+from airflow_provider_lms.json_body import parse_json_body
 from airflow_provider_lms.page_request import PageRequest
 from airflow_provider_lms.pagination import PageNumberPaginator, Paginator, SinglePage
 from airflow_provider_lms.transport import CredentialRejected
@@ -629,7 +630,7 @@ class NexPortHook(LmsHook):
         )
         response = self.transport.send(request, authenticated=False)
         try:
-            body = response.json()
+            body = getattr(response, _PARSED) if hasattr(response, _PARSED) else response.json()
         except ValueError:
             raise LmsResponseError(
                 f"NexPort {AUTHENTICATE_PATH} did not answer JSON (HTTP {response.status_code})"
@@ -650,10 +651,8 @@ class NexPortHook(LmsHook):
 
     def check_response(self, response: requests.Response) -> None:
         """Raise for ``api_error_entity.error_code != 0`` in a 2xx body; log warning messages."""
-        try:
-            body = response.json()
-        except ValueError:
-            return  # parse_body reports a non-JSON answer
+        # Strictly (declared charset, no NaN), as parse_body would; decoded once, reused there.
+        body = parse_json_body(response, self.redactor, non_finite=self.non_finite_numbers)
         setattr(response, _PARSED, body)  # parse_body reuses it: large pages are decoded once
         path = urlsplit(response.url).path  # never the query: it carries the token
         failure: dict[str, Any] | None = None
