@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pytest
 
-from airflow_provider_lms.exceptions import LmsDataChangedError, LmsPaginationError
+from airflow_provider_lms.exceptions import LmsConfigError, LmsDataChangedError, LmsPaginationError
 from airflow_provider_lms.hooks.absorb import AbsorbHook
 from airflow_provider_lms.hooks.ispring import IspringHook
 from airflow_provider_lms.hooks.learnupon import LearnUponHook
@@ -562,3 +562,11 @@ def test_only_the_previous_pages_ids_and_one_digest_per_page_are_kept():
     del page
     assert grown < 250_000, grown  # ~500 digests and one page of ids; every id would be ~4 MB
     assert checks.received == 50_100 and checks.skipped == 0
+
+
+@pytest.mark.parametrize("value", ["many", 0, -5])
+def test_an_unusable_page_limit_is_a_config_error_naming_it(vendor, value):
+    running, conn_id = vendor("learnupon", lambda request: learnupon_page([], more=False), page_limit=value)
+    with pytest.raises(LmsConfigError, match=rf"connection '{conn_id}' extra page_limit="):
+        list(hook("learnupon", conn_id).iter_records("users"))
+    assert running.data_requests() == []  # refused before any request
