@@ -57,6 +57,9 @@ class Endpoint:
     body: Mapping[str, Any] | None = None  # fixed JSON body (POST search endpoints)
     description: str = ""
     custom: bool = False  # custom endpoints pass unknown parameters through as query parameters
+    #: The record's own unique id (a field or dotted path such as ``course.id``), or None when the
+    #: records have none. Paging skips a record whose id was already on the previous page.
+    id_field: str | None = None
 
     @property
     def param_names(self) -> list[str]:
@@ -191,6 +194,7 @@ CUSTOM_KEYS = {
     "pagination",
     "max_page_size",
     "body",
+    "id_field",
 }
 
 

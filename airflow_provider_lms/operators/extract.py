@@ -10,7 +10,7 @@ from typing import Any
 from airflow.sdk import Asset, BaseOperator, Context
 
 from airflow_provider_lms.assets import extract_asset
-from airflow_provider_lms.exceptions import LmsConfigError
+from airflow_provider_lms.exceptions import LmsConfigError, LmsDataChangedError
 from airflow_provider_lms.hooks import hook_for_connection
 from airflow_provider_lms.hooks.base import EndpointSpec, LmsHook
 from airflow_provider_lms.writers import as_storage_path, atomic_output, writer_factory
@@ -37,8 +37,17 @@ class LmsExtractOperator(BaseOperator):
         ``lms://<conn_id>/<endpoint>`` (see :func:`airflow_provider_lms.assets.lms_asset`) when both are
         static; an ``Asset`` or a name to choose another; ``False`` for none. Each event's extra holds
         ``uri``, ``records``, ``pages`` and ``window`` of the run.
-    :return: ``{"uri", "records", "pages", "window_start", "window_end"}`` (never the records).
+    :return: ``{"uri", "records", "pages", "duplicates_skipped", "window_start", "window_end"}``
+        (never the records). ``duplicates_skipped`` counts records left out because the page before
+        already held them (rows inserted while paging shift offsets).
+
+    When the vendor declares a total and it changes while paging, or the records read do not add
+    up to it, the whole extract is discarded and read again once from page 1; a second mismatch
+    fails the task with the destination untouched.
     """
+
+    #: Restarts after the source changed mid-extract (see LmsDataChangedError) before failing.
+    restarts_on_change = 1
 
     template_fields: Sequence[str] = (
         "conn_id",
@@ -106,12 +115,21 @@ class LmsExtractOperator(BaseOperator):
             for params in self.parameter_sets()
         ]
         window = plans[0].window
-        started, pages = time.monotonic(), 0
-        with atomic_output(self.destination) as writer:
-            for plan in plans:
-                for page in self.hook.iter_pages(plan):
-                    writer.write(page.records)
-                    pages += 1
+        started = time.monotonic()
+        for attempt in range(self.restarts_on_change + 1):
+            try:
+                writer, pages, skipped = self._extract(plans)
+                break
+            except LmsDataChangedError as exc:
+                if attempt == self.restarts_on_change:
+                    raise LmsDataChangedError(
+                        f"{exc}. It changed again after {attempt} restart(s): the task fails and the "
+                        "destination is left as it was"
+                    ) from None
+                # Nothing reached the destination: the partial file was discarded with the error.
+                self.log.warning(
+                    "The source changed while paging; reading the extract again from page 1: %s", exc
+                )
         elapsed = time.monotonic() - started
         name = plans[0].endpoint.name
         self.log.info(
@@ -126,13 +144,30 @@ class LmsExtractOperator(BaseOperator):
         )
         start, end = window.as_strings() if window else (None, None)
         self._describe_asset_events(context, writer.count, pages, start, end)
+        if skipped:
+            self.log.warning(
+                "Skipped %d record(s) already read on the page before (rows were inserted while paging)",
+                skipped,
+            )
         return {
             "uri": str(self.destination),
             "records": writer.count,
             "pages": pages,
+            "duplicates_skipped": skipped,
             "window_start": start,
             "window_end": end,
         }
+
+    def _extract(self, plans: list[Any]) -> tuple[Any, int, int]:
+        """One attempt: every plan's pages into one atomic output; (writer, pages, skipped)."""
+        pages = skipped = 0
+        with atomic_output(self.destination) as writer:
+            for plan in plans:
+                for page in self.hook.iter_pages(plan):
+                    writer.write(page.records)
+                    pages += 1
+                    skipped += page.skipped
+        return writer, pages, skipped
 
     def _describe_asset_events(
         self, context: Context, records: int, pages: int, start: str | None, end: str | None
