@@ -136,6 +136,14 @@ class LmsHook(BaseHook):
 
     # ---- connection -------------------------------------------------------------------------
 
+    @classmethod
+    def get_connection(cls, conn_id: str):
+        """As ``BaseHook.get_connection``; outside a task it also reads the metadata database, as
+        Airflow's CLI does (see :mod:`airflow_provider_lms.connections`)."""
+        from airflow_provider_lms.connections import get_connection
+
+        return get_connection(conn_id)
+
     @cached_property
     def connection(self):
         conn = self.get_connection(self.conn_id)
