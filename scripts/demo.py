@@ -36,7 +36,7 @@ def start_sandbox(env: dict[str, str]) -> tuple[subprocess.Popen, dict[str, str]
         line = proc.stdout.readline()
         if not line:
             raise SystemExit(f"sandbox exited early: {proc.stderr.read()}")
-        name, _, value = line.strip().partition("=")
+        name, _, value = line.strip().removeprefix("export ").partition("=")
         connections[name] = value.strip("'")
         if _all_twins_listed(connections):
             return proc, connections

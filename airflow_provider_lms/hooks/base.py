@@ -20,6 +20,7 @@ from airflow.sdk import BaseHook
 from airflow_provider_lms.auth import Auth
 from airflow_provider_lms.catalog import Catalog, Endpoint, resolve_endpoint
 from airflow_provider_lms.exceptions import LmsConfigError, LmsError, LmsResponseError
+from airflow_provider_lms.lineage import report_hook_input
 from airflow_provider_lms.page_request import PageRequest, PageResponse
 from airflow_provider_lms.pagination import PageLoopGuard, Paginator
 from airflow_provider_lms.redaction import Redactor, watch_third_party_logs
@@ -248,6 +249,7 @@ class LmsHook(BaseHook):
         window = parse_window(window_start, window_end)
         resolved.check_window(window)
         request, page_size = resolved.build_request(given, window)
+        report_hook_input(self, resolved)  # Airflow's hook lineage: this hook reads that endpoint
         return ExtractPlan(resolved, request, page_size, window, given)
 
     def adapt(self, endpoint: Endpoint, parameters: dict[str, Any]) -> tuple[Endpoint, dict[str, Any]]:

@@ -10,9 +10,11 @@ from typing import Any
 from airflow.sdk import Asset, BaseOperator, Context
 
 from airflow_provider_lms.assets import extract_asset
-from airflow_provider_lms.exceptions import LmsConfigError
+from airflow_provider_lms.exceptions import LmsConfigError, LmsError
 from airflow_provider_lms.hooks import hook_for_connection
 from airflow_provider_lms.hooks.base import EndpointSpec, LmsHook
+from airflow_provider_lms.lineage import ExtractFacts, api_dataset, operator_lineage
+from airflow_provider_lms.naive_times import naive_window_note
 from airflow_provider_lms.writers import as_storage_path, atomic_output, writer_factory
 
 
@@ -101,16 +103,21 @@ class LmsExtractOperator(BaseOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         as_storage_path(self.destination)  # an unusable destination fails before any request
         writer_factory(self.destination)
+        note = naive_window_note(self.window_start, self.window_end)
+        if note:
+            self.log.warning(note)
         plans = [
             self.hook.plan(self.endpoint, params, self.window_start, self.window_end)
             for params in self.parameter_sets()
         ]
         window = plans[0].window
+        facts = self._lineage_facts(plans[0].endpoint)
         started, pages = time.monotonic(), 0
         with atomic_output(self.destination) as writer:
             for plan in plans:
                 for page in self.hook.iter_pages(plan):
                     writer.write(page.records)
+                    facts.fields.observe(page.records)
                     pages += 1
         elapsed = time.monotonic() - started
         name = plans[0].endpoint.name
@@ -125,6 +132,8 @@ class LmsExtractOperator(BaseOperator):
             writer.count / max(elapsed, 1e-6),
         )
         start, end = window.as_strings() if window else (None, None)
+        facts.records, facts.pages, facts.window_start, facts.window_end = writer.count, pages, start, end
+        self._extract_facts = facts
         self._describe_asset_events(context, writer.count, pages, start, end)
         return {
             "uri": str(self.destination),
@@ -150,3 +159,39 @@ class LmsExtractOperator(BaseOperator):
         for outlet in self.outlets:
             if isinstance(outlet, Asset):
                 events[outlet].extra.update(extra)
+
+    # ---- lineage (OpenLineage imports stay inside airflow_provider_lms.lineage's functions) ----
+
+    def _lineage_facts(self, endpoint) -> ExtractFacts:
+        namespace, name = api_dataset(self.hook, endpoint)
+        return ExtractFacts(self.hook.conn_type, endpoint.name, namespace, name, str(self.destination))
+
+    def get_openlineage_facets_on_start(self):
+        """OpenLineage at task start: the endpoint it reads and the file it writes."""
+        try:
+            endpoint = self.hook.resolve(self.endpoint)
+            input_dataset = api_dataset(self.hook, endpoint)
+            name, conn_type = endpoint.name, self.hook.conn_type
+        except LmsError:  # the task itself will report the problem; lineage stays quiet
+            input_dataset, name, conn_type = None, str(self.endpoint), ""
+        try:
+            as_storage_path(self.destination)
+            output = str(self.destination)
+        except LmsError:
+            output = None
+        return operator_lineage(
+            input_dataset=input_dataset, output_uri=output, conn_type=conn_type, endpoint=name
+        )
+
+    def get_openlineage_facets_on_complete(self, task_instance):
+        """OpenLineage at success: as on start, plus the fields seen and records, pages and window."""
+        facts: ExtractFacts | None = getattr(self, "_extract_facts", None)
+        if facts is None:
+            return self.get_openlineage_facets_on_start()
+        return operator_lineage(
+            input_dataset=(facts.input_namespace, facts.input_name),
+            output_uri=facts.output_uri,
+            conn_type=facts.conn_type,
+            endpoint=facts.endpoint,
+            facts=facts,
+        )
