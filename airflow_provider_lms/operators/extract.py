@@ -15,6 +15,7 @@ from airflow_provider_lms.hooks import hook_for_connection
 from airflow_provider_lms.hooks.base import EndpointSpec, LmsHook
 from airflow_provider_lms.lineage import ExtractFacts, api_dataset, operator_lineage
 from airflow_provider_lms.naive_times import naive_window_note
+from airflow_provider_lms.storage import require_filesystem
 from airflow_provider_lms.writers import as_storage_path, atomic_output, writer_factory
 
 
@@ -101,6 +102,7 @@ class LmsExtractOperator(BaseOperator):
         )
 
     def execute(self, context: Context) -> dict[str, Any]:
+        require_filesystem(self.destination)  # s3:// without the s3 extra: one clear error, first
         as_storage_path(self.destination)  # an unusable destination fails before any request
         writer_factory(self.destination)
         note = naive_window_note(self.window_start, self.window_end)
