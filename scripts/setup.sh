@@ -13,4 +13,4 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
 fi
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[test,parquet,s3,openlineage]"
+.venv/bin/python -m pip install --quiet -e ".[test,parquet,s3,openlineage]" -c scripts/constraints-test.txt

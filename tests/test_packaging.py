@@ -18,9 +18,11 @@ REPO = Path(__file__).resolve().parent.parent
 def test_build_gives_a_clean_wheel_and_sdist_that_twine_accepts(tmp_path):
     source = tmp_path / "src"
     # Build from a copy of what git tracks (as a fresh clone would), not from the working directory.
-    tracked = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True
-    ).stdout.decode().split("\0")
+    tracked = (
+        subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True)
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, tracked):
         if (REPO / name).is_file():
             (source / name).parent.mkdir(parents=True, exist_ok=True)
