@@ -63,10 +63,29 @@ def count_records(path: Path) -> int:
         return sum(1 for line in lines if line.strip())
 
 
+def run_window(dag_id: str) -> str:
+    """The data interval of the DAG's latest run, read from the metadata DB: what it extracted."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        run = session.scalars(
+            select(DagRun).where(DagRun.dag_id == dag_id).order_by(DagRun.id.desc()).limit(1)
+        ).first()
+        if run is None or run.data_interval_start is None:
+            return "(no run recorded)"
+        start, end = run.data_interval_start, run.data_interval_end
+    return f"[{start:%Y-%m-%d %H:%M}, {end:%Y-%m-%d %H:%M}) UTC"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
-        "--date", default="2026-10-21", help="logical date of each DAG run (sandbox data: Sep-Oct 2026)"
+        "--date",
+        default="2026-10-21",
+        help="date given to `airflow dags test` (sandbox data: Sep-Oct 2026); these DAGs then extract "
+        "the day before it, [date - 1 day, date)",
     )
     parser.add_argument("--dag", action="append", help="run only these DAG ids (default: every example DAG)")
     args = parser.parse_args()
@@ -114,7 +133,7 @@ def main() -> int:
             result = airflow(["dags", "test", dag_id, args.date], env, capture_output=True)
             took = time.monotonic() - started
             state = "ok" if result.returncode == 0 else "FAILED"
-            print(f"== {dag_id}: {state} in {took:.0f} s", flush=True)
+            print(f"== {dag_id}: {state} in {took:.0f} s, window {run_window(dag_id)}", flush=True)
             if result.returncode:
                 failed.append(dag_id)
                 print("\n".join((result.stdout + result.stderr).splitlines()[-25:]))

@@ -33,6 +33,8 @@ class LmsExtractOperator(BaseOperator):
         such dicts runs the endpoint once per dict into the same file (for mapped batches). (templated)
     :param window_start: start of the date window, inclusive (default ``{{ data_interval_start }}``). (templated)
     :param window_end: end of the date window, exclusive (default ``{{ data_interval_end }}``). (templated)
+        A window end without a timezone (``"2026-10-20"``, a naive ``datetime``) is taken as UTC, and
+        the task logs one warning naming it.
     :param destination: where to write, an ObjectStoragePath URI such as
         ``file:///data/lms/{{ ds }}/users.jsonl``, ``s3://bucket/users.jsonl.gz`` or
         ``.../users.parquet`` (needs the ``parquet`` extra). (templated)
