@@ -6,6 +6,7 @@ Everything lives under .demo/ (Airflow home, SQLite DB, extracted files); nothin
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import json
 import os
@@ -63,20 +64,20 @@ def count_records(path: Path) -> int:
         return sum(1 for line in lines if line.strip())
 
 
-def run_window(dag_id: str) -> str:
-    """The data interval of the DAG's latest run, read from the metadata DB: what it extracted."""
-    from airflow.models.dagrun import DagRun
-    from airflow.utils.session import create_session
-    from sqlalchemy import select
+def run_window(database: Path, dag_id: str) -> str:
+    """The data interval of the DAG's latest run, read from the demo's SQLite DB: what it extracted."""
+    import sqlite3
 
-    with create_session() as session:
-        run = session.scalars(
-            select(DagRun).where(DagRun.dag_id == dag_id).order_by(DagRun.id.desc()).limit(1)
-        ).first()
-        if run is None or run.data_interval_start is None:
-            return "(no run recorded)"
-        start, end = run.data_interval_start, run.data_interval_end
-    return f"[{start:%Y-%m-%d %H:%M}, {end:%Y-%m-%d %H:%M}) UTC"
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        row = db.execute(
+            "SELECT data_interval_start, data_interval_end FROM dag_run WHERE dag_id = ? "
+            "ORDER BY id DESC LIMIT 1",
+            (dag_id,),
+        ).fetchone()
+    if not row or row[0] is None:
+        return "(no run recorded)"
+    start, end = (str(value)[:16] for value in row)  # "YYYY-MM-DD HH:MM" in UTC
+    return f"[{start}, {end}) UTC"
 
 
 def main() -> int:
@@ -133,7 +134,10 @@ def main() -> int:
             result = airflow(["dags", "test", dag_id, args.date], env, capture_output=True)
             took = time.monotonic() - started
             state = "ok" if result.returncode == 0 else "FAILED"
-            print(f"== {dag_id}: {state} in {took:.0f} s, window {run_window(dag_id)}", flush=True)
+            print(
+                f"== {dag_id}: {state} in {took:.0f} s, window {run_window(demo / 'airflow' / 'airflow.db', dag_id)}",
+                flush=True,
+            )
             if result.returncode:
                 failed.append(dag_id)
                 print("\n".join((result.stdout + result.stderr).splitlines()[-25:]))
