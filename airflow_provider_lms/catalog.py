@@ -177,6 +177,9 @@ class Catalog:
         except KeyError:
             close = difflib.get_close_matches(name, self.endpoints, n=3)
             hint = f" Did you mean {', '.join(close)}?" if close else ""
+            from airflow_provider_lms.catalog_hints import wrong_vendor_hint
+
+            hint = wrong_vendor_hint(name, self.vendor) + hint
             raise LmsConfigError(
                 f"{self.vendor} has no endpoint {name!r}.{hint} Known endpoints: "
                 f"{', '.join(sorted(self.endpoints))}. For another path pass endpoint='/path' or a "

@@ -21,6 +21,7 @@ from airflow_provider_lms.auth import Auth
 from airflow_provider_lms.catalog import Catalog, Endpoint, resolve_endpoint
 from airflow_provider_lms.exceptions import LmsConfigError, LmsError
 from airflow_provider_lms.json_body import check_non_finite_mode, parse_json_body
+from airflow_provider_lms.lineage import report_hook_input
 from airflow_provider_lms.page_checks import ExtractChecks, page_limit_from
 from airflow_provider_lms.page_request import PageRequest, PageResponse
 from airflow_provider_lms.pagination import Paginator
@@ -162,6 +163,14 @@ class LmsHook(BaseHook):
 
     # ---- connection -------------------------------------------------------------------------
 
+    @classmethod
+    def get_connection(cls, conn_id: str):
+        """As ``BaseHook.get_connection``; outside a task it also reads the metadata database, as
+        Airflow's CLI does (see :mod:`airflow_provider_lms.connections`)."""
+        from airflow_provider_lms.connections import get_connection
+
+        return get_connection(conn_id)
+
     @cached_property
     def connection(self):
         conn = self.get_connection(self.conn_id)
@@ -302,6 +311,7 @@ class LmsHook(BaseHook):
         window = parse_window(window_start, window_end)
         resolved.check_window(window)
         request, page_size = resolved.build_request(given, window)
+        report_hook_input(self, resolved)  # Airflow's hook lineage: this hook reads that endpoint
         return ExtractPlan(resolved, request, page_size, window, given)
 
     def adapt(self, endpoint: Endpoint, parameters: dict[str, Any]) -> tuple[Endpoint, dict[str, Any]]:
