@@ -34,6 +34,7 @@ from typing import IO, Any
 from airflow.sdk import ObjectStoragePath
 
 from airflow_provider_lms.exceptions import LmsConfigError, LmsResponseError
+from airflow_provider_lms.storage import INSTALL_HINTS
 
 log = logging.getLogger(__name__)
 
