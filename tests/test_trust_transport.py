@@ -404,3 +404,14 @@ def test_a_tls_mismatch_fails_on_the_first_attempt(monkeypatch, no_sleep):
         with pytest.raises(LmsHttpError, match="TLS verification failed"):
             read_users(hook)
     assert no_sleep.calls == [] and hook.transport.request_count == 1
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "1e999"])
+def test_a_non_finite_rate_limit_extra_is_a_config_error(value, monkeypatch, no_sleep):
+    from airflow_provider_lms.hooks.learnworlds import LearnWorldsHook
+
+    with StubServer(lambda req: Reply.json({"data": []})) as stub:
+        conn_id = register(monkeypatch, "lw_pace", "learnworlds", stub.url, rate_limit_seconds=value)
+        with pytest.raises(LmsConfigError, match=f"rate_limit_seconds='{value}' must be a positive number"):
+            list(LearnWorldsHook(conn_id, sleep=no_sleep).iter_records("courses"))
+    assert stub.requests == []
