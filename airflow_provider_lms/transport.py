@@ -58,6 +58,14 @@ DEFAULT_RESPONSE_TIMEOUT = 300.0
 DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024
 _CHUNK = 256 * 1024
 
+#: What OpenSSL says when the other end does not speak TLS at all (1.1/3.0, 3.2+, LibreSSL).
+_NOT_TLS_PHRASES = (
+    "WRONG_VERSION_NUMBER",
+    "wrong version number",
+    "record layer failure",
+    "packet length too long",
+    "unknown protocol",
+)
 #: Fragments of urllib3/socket errors -> what they mean to someone filling in a connection.
 _NETWORK_REASONS = (
     ("Connection refused", "connection refused"),
@@ -409,9 +417,7 @@ class HttpTransport:
                 stream=True,  # the body is read by _read_body: bounded in time and size
             )
         except requests.exceptions.SSLError as exc:
-            raise LmsHttpError(
-                f"{self._label(request)}: TLS verification failed: {self._clean(exc)}"
-            ) from None
+            raise LmsHttpError(f"{self._label(request)}: {self._tls_reason(exc)}") from None
         except (
             requests.exceptions.InvalidURL,
             requests.exceptions.InvalidSchema,
@@ -504,6 +510,18 @@ class HttpTransport:
         if isinstance(exc, requests.Timeout):
             return f"no answer within the {self.timeout[1]:.0f} s read timeout"
         return f"{type(exc).__name__}: {self._clean(exc)}"
+
+    def _tls_reason(self, exc: Exception) -> str:
+        # An https URL on a plain-http port fails the handshake, not the certificate check: saying
+        # "verification failed" would send people to verify=false, which cannot help.
+        text = str(exc)
+        if any(phrase in text for phrase in _NOT_TLS_PHRASES):
+            return (
+                "the server does not speak TLS on this port (it answered the handshake with something "
+                "else, e.g. plain HTTP): use http:// or the port that serves https; "
+                f"verify=false would not help ({self._clean(exc)})"
+            )
+        return f"TLS verification failed: {self._clean(exc)}"
 
     def _clean(self, exc: Exception) -> str:
         # requests puts the path and query in connection errors ("...with url: /x?access_token=...").

@@ -40,6 +40,7 @@ def test_writes_jsonl_and_returns_a_small_summary(twin_factory, connect, tmp_pat
         "uri": f"file://{out}",
         "records": len(records),
         "pages": result["pages"],
+        "duplicates_skipped": 0,
         "window_start": "2026-10-01T00:00:00+00:00",
         "window_end": "2026-10-08T00:00:00+00:00",
     }

@@ -21,8 +21,10 @@ from airflow_provider_lms.auth import Auth
 from airflow_provider_lms.catalog import Catalog, Endpoint, resolve_endpoint
 from airflow_provider_lms.exceptions import LmsConfigError, LmsError
 from airflow_provider_lms.json_body import check_non_finite_mode, parse_json_body
+from airflow_provider_lms.lineage import report_hook_input
+from airflow_provider_lms.page_checks import ExtractChecks, page_limit_from
 from airflow_provider_lms.page_request import PageRequest, PageResponse
-from airflow_provider_lms.pagination import PageLoopGuard, Paginator
+from airflow_provider_lms.pagination import Paginator
 from airflow_provider_lms.redaction import Redactor, watch_third_party_logs
 from airflow_provider_lms.throttle import Throttle
 from airflow_provider_lms.transport import (
@@ -55,6 +57,7 @@ class Page:
     records: list[dict[str, Any]]
     received: int  # records the vendor sent, before the window filter
     sent: requests.PreparedRequest | None = None  # what went on the wire (previews describe it)
+    skipped: int = 0  # records already on the previous page (an offset shift), not repeated here
 
 
 @dataclass
@@ -114,6 +117,8 @@ class LmsHook(BaseHook):
         300 and at least twice the read timeout, or extra ``response_timeout``).
     :param max_response_bytes: largest response body read (default 256 MiB, or extra
         ``max_response_bytes``); a larger page is an error that names ``page_size`` as the fix.
+    :param page_limit: most pages one extract may read before it fails (default 100000, or extra
+        ``page_limit``): the end of any endless paging, whatever the server says.
     """
 
     #: Settings of the Test button and ``lms-preview``: answer within seconds, not minutes.
@@ -144,6 +149,7 @@ class LmsHook(BaseHook):
         retry_budget: float | None = None,
         response_timeout: float | None = None,
         max_response_bytes: int | None = None,
+        page_limit: int | None = None,
         sleep: Callable[[float], None] = time.sleep,
         **kwargs: Any,
     ) -> None:
@@ -152,9 +158,18 @@ class LmsHook(BaseHook):
         self._max_attempts, self._backoff_base, self._timeout = max_attempts, backoff_base, timeout
         self._retry_budget, self._response_timeout = retry_budget, response_timeout
         self._max_response_bytes = max_response_bytes
+        self._page_limit = page_limit
         self._sleep = sleep
 
     # ---- connection -------------------------------------------------------------------------
+
+    @classmethod
+    def get_connection(cls, conn_id: str):
+        """As ``BaseHook.get_connection``; outside a task it also reads the metadata database, as
+        Airflow's CLI does (see :mod:`airflow_provider_lms.connections`)."""
+        from airflow_provider_lms.connections import get_connection
+
+        return get_connection(conn_id)
 
     @cached_property
     def connection(self):
@@ -177,6 +192,13 @@ class LmsHook(BaseHook):
         if not value:
             raise LmsConfigError(f"connection {self.conn_id!r} has no {label}: fill it in")
         return value
+
+    @cached_property
+    def page_limit(self) -> int:
+        """Most pages one extract may read (hook argument, else extra ``page_limit``, else 100000)."""
+        if self._page_limit is not None:
+            return page_limit_from(self._page_limit, "hook argument")
+        return page_limit_from(self.extras.get("page_limit"), f"connection {self.conn_id!r} extra")
 
     # ---- vendor specifics (override) --------------------------------------------------------
 
@@ -291,6 +313,7 @@ class LmsHook(BaseHook):
         window = parse_window(window_start, window_end)
         resolved.check_window(window)
         request, page_size = resolved.build_request(given, window)
+        report_hook_input(self, resolved)  # Airflow's hook lineage: this hook reads that endpoint
         return ExtractPlan(resolved, request, page_size, window, given)
 
     def adapt(self, endpoint: Endpoint, parameters: dict[str, Any]) -> tuple[Endpoint, dict[str, Any]]:
@@ -299,35 +322,55 @@ class LmsHook(BaseHook):
         return endpoint, parameters
 
     def iter_pages(self, plan: ExtractPlan, *, max_pages: int | None = None) -> Iterator[Page]:
-        """Send the plan's requests page by page, yielding each page's records in the window."""
+        """Send the plan's requests page by page, yielding each page's records in the window.
+
+        Every page passes :class:`~airflow_provider_lms.page_checks.ExtractChecks` first: a page
+        repeating an earlier one, a page past the declared end or past ``page_limit`` is an error;
+        records already on the previous page (by the endpoint's ``id_field``) are skipped and
+        counted in ``Page.skipped``; and when the paginator ends, the pages must add up to the
+        total the vendor declared, else :class:`~airflow_provider_lms.exceptions.LmsDataChangedError`.
+
+        :param max_pages: stop quietly after this many pages (previews, the Test button); the
+            end-of-extract total check is then skipped.
+        """
         endpoint = plan.endpoint
         paginator = self._paginator(endpoint)
         selector = endpoint.selector()
-        guard = PageLoopGuard()
+        checks = ExtractChecks(
+            f"{self.conn_type} {endpoint.name}",
+            id_field=endpoint.id_field,
+            page_limit=self.page_limit,
+            page_size=plan.page_size,
+        )
         request: PageRequest | None = paginator.start(plan.request.copy(), plan.page_size)
         started, total, number = time.monotonic(), 0, 0
         while request is not None and (max_pages is None or number < max_pages):
             number += 1
+            checks.before_page(number)
             response = self.transport.send(request)
             body = self.parse_body(response)
             records = selector.select(body)
-            guard.check(records, number)
             received = len(records)
+            seen = PageResponse(dict(response.headers), body, received)
+            records, skipped = checks.after_page(number, records, paginator.declared(seen))
             if plan.window is not None and endpoint.window is not None:
                 records = [r for r in records if endpoint.window.contains(r, plan.window)]
             total += len(records)
             elapsed = max(time.monotonic() - started, 1e-6)
             self.log.info(
-                "%s %s page %d: %d records (%d so far, %.0f records/s)",
+                "%s %s page %d: %d records (%d so far, %.0f records/s)%s",
                 self.conn_type,
                 endpoint.name,
                 number,
                 len(records),
                 total,
                 total / elapsed,
+                f", {skipped} already on the previous page skipped" if skipped else "",
             )
-            yield Page(number, records, received, response.request)
-            request = paginator.advance(request, PageResponse(dict(response.headers), body, received))
+            yield Page(number, records, received, response.request, skipped)
+            request = paginator.advance(request, seen)
+        if request is None:
+            checks.finish()
 
     def _paginator(self, endpoint: Endpoint) -> Paginator:
         return endpoint.paginator() if endpoint.paginator else self.default_paginator()
