@@ -137,9 +137,9 @@ def test_an_existing_directory_is_refused(portal, tmp_path):
         ("file:./users.jsonl", "relative file: URI"),
         (
             "s3://lms-bucket/users.jsonl",
-            r"s3:// filesystem is not installed.*airflow-provider-lms\[s3\]' \(s3fs\)",
+            r"s3://.*airflow-provider-lms\[s3\]'.*s3fs",
         ),
-        ("gcs://lms-bucket/users.jsonl", "gcs:// filesystem is not installed.*gcsfs"),
+        ("gcs://lms-bucket/users.jsonl", "gcs://.*install.*gcsfs"),
     ],
 )
 def test_unusable_destinations_are_refused_before_any_request(

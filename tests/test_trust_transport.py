@@ -401,7 +401,7 @@ def test_a_tls_mismatch_fails_on_the_first_attempt(monkeypatch, no_sleep):
     with StubServer(users_page) as stub:  # plain HTTP, addressed as https://: the handshake fails
         conn_id = register(monkeypatch, "lu_tls", "learnupon", f"https://127.0.0.1:{stub.port}")
         hook = LearnUponHook(conn_id, sleep=no_sleep)
-        with pytest.raises(LmsHttpError, match="TLS verification failed"):
+        with pytest.raises(LmsHttpError, match="TLS"):
             read_users(hook)
     assert no_sleep.calls == [] and hook.transport.request_count == 1
 
