@@ -23,7 +23,8 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 
 from airflow_provider_lms import __version__
 from airflow_provider_lms.auth import Auth, NoAuth, SignedRequest
-from airflow_provider_lms.exceptions import LmsAuthError, LmsHttpError, LmsResponseError
+from airflow_provider_lms.exceptions import LmsAuthError, LmsConfigError, LmsHttpError, LmsResponseError
+from airflow_provider_lms.origins import same_origin
 from airflow_provider_lms.page_request import PageRequest
 from airflow_provider_lms.redaction import Redactor
 from airflow_provider_lms.throttle import Throttle
@@ -160,7 +161,16 @@ class HttpTransport:
         self.retry_count = 0
 
     def url_for(self, path: str) -> str:
-        return path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
+        """The URL for ``path``; one on another origin than the base URL's is refused, whatever
+        built it (defence in depth behind the catalog's path check): credentials never leave."""
+        url = path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
+        if not same_origin(url, self.base_url):
+            raise LmsConfigError(
+                f"refusing to send connection {self.connection_label!r}'s credentials to "
+                f"{self.redactor.url(url)!r}: it is not on the connection's own host "
+                f"{self.redactor.url(self.base_url)!r}"
+            )
+        return url
 
     def send(self, request: PageRequest, *, authenticated: bool = True) -> requests.Response:
         """Send with retries; return a 2xx response or raise :class:`LmsHttpError`."""
@@ -218,6 +228,7 @@ class HttpTransport:
         return self.redactor.url(url or request.path)
 
     def _send_once(self, request: PageRequest, authenticated: bool) -> requests.Response:
+        url = self.url_for(request.path)  # before signing: a foreign URL gets no credential at all
         signed = SignedRequest(headers=dict(request.headers), params=dict(request.params))
         if authenticated:
             self.auth.sign(signed)
@@ -226,7 +237,7 @@ class HttpTransport:
         try:
             response = self.session.request(
                 request.method,
-                self.url_for(request.path),
+                url,
                 params=signed.params,
                 json=request.body if request.body is not None else None,
                 data=request.form,

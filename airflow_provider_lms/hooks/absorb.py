@@ -160,8 +160,10 @@ ABSORB_CATALOG = Catalog(
         _array(
             "bulk_enrollments",
             "/enrollments",
-            Param("user_ids", required=True, api_name="userIds", description="list of user ids"),
-            Param("course_ids", api_name="courseIds", description="list of course ids"),
+            Param(
+                "user_ids", required=True, api_name="userIds", multiple=True, description="list of user ids"
+            ),
+            Param("course_ids", api_name="courseIds", multiple=True, description="list of course ids"),
             window=RecordWindow(),
             description="Course enrollments of a list of users (optionally of some courses); no server "
             "date filter, so records are kept by dateEdited on our side.",
