@@ -142,10 +142,12 @@ class LearnUponHook(LmsHook):
 
     def create_auth(self) -> Auth:
         conn = self.connection
-        return BasicAuth(
+        auth = BasicAuth(
             self._credential(conn.login, "API username (login)"),
             self._credential(conn.password, "API password"),
         )
+        self.redactor.add_basic(conn.login, conn.password)  # an echoed header must not show it
+        return auth
 
     def create_throttle(self) -> Throttle:
         return RemainingQuotaThrottle(
