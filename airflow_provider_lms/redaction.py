@@ -23,8 +23,9 @@ SECRET_PARAM_NAMES = frozenset(
 
 
 #: Secrets shorter than this are masked only in our own messages, and only as whole tokens:
-#: registered with Airflow's task-log masker, a 1-3 character secret would mask every "a" or "42".
-MIN_GLOBAL_LENGTH = 4
+#: registered with Airflow's task-log masker, a 1-4 character secret would mask every "a" or "2026"
+#: (Airflow itself skips secrets under 5 characters, with a warning).
+MIN_GLOBAL_LENGTH = 5
 
 #: Header values echoed by a server ("Authorization: Basic ...", "x-api-key": "..."): masked
 #: whatever they hold, even a credential we were never told about.
@@ -49,11 +50,12 @@ def _register_with_airflow(secret: str) -> None:
 
 def derived_forms(secret: str) -> set[str]:
     """Every form in which ``secret`` may come back in an echoed request: raw, URL-encoded (both
-    flavours, either hex case), JSON-escaped (ASCII or not, with or without escaped slashes) and
+    flavours, either hex case), JSON-escaped (ASCII or not, once or twice, slashes escaped or not) and
     base64 (standard and URL-safe, padding aside)."""
     forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret)}
     forms |= {form.lower() for form in forms if "%" in form} - {secret.lower()}
-    forms |= {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    escaped = {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    forms |= escaped | {json.dumps(form)[1:-1] for form in escaped}  # JSON quoted inside JSON, too
     encoded = secret.encode("utf-8")
     forms |= {
         base64.b64encode(encoded).decode().rstrip("="),
