@@ -98,6 +98,18 @@ def test_learnupon_sends_a_utf8_basic_credential(twin_factory, connect):
     assert token not in sent and "Authorization: Basic ***" in sent
 
 
+def test_learnupon_takes_colons_and_more_in_the_password_but_not_in_the_username(twin_factory, connect):
+    running = twin_factory("learnupon")
+    running.twin.password = "p:a@s/s%w"
+    assert LearnUponHook(connect(running)).test_connection()[0] is True
+    conn_id = connect(running, "learnupon_colon", login="api:user")
+    with pytest.raises(
+        LmsConfigError, match=r"connection 'learnupon_colon'.*username \(login\) contains ':'"
+    ):
+        list(LearnUponHook(conn_id).iter_records("users"))
+    assert running.twin.count("GET", "/api/v1/users") == 1  # only the Test button's request
+
+
 def test_absorb_sends_utf8_username_and_password(twin_factory, connect, tmp_path, no_sleep):
     running = twin_factory("absorb")
     running.twin.username, running.twin.password = "ädmin-日本", UNICODE_SECRET
