@@ -155,29 +155,14 @@ class Endpoint:
 
     def _path_value(self, name: str, value: Any) -> str:
         """A path parameter may only fill its own segment: ``..`` or ``a/b`` would read another
-        endpoint (the URL layer resolves dot segments, even percent-encoded ones, and some servers
-        decode ``%2F``), so such values are refused before any request."""
+        endpoint (the URL layer resolves dot segments, and servers may decode ``%2e`` or ``%2F``),
+        so such values are refused before any request."""
         text = str(value)
-        decoded = text
-        for _ in range(5):  # servers and proxies may decode more than once
-            once = unquote(decoded)
-            if once == decoded:
-                break
-            decoded = once
-        bad = [c for c in ("/", "\\", "?", "#") if c in decoded]
-        if not decoded.strip() or decoded.strip() in (".", "..") or bad or _has_control(decoded):
-            why = (
-                "is empty"
-                if not decoded.strip()
-                else f"contains {' '.join(map(repr, bad))}"
-                if bad
-                else "contains a control character"
-                if _has_control(decoded)
-                else "is a dot segment"
-            )
+        problem = _segment_problem(text)
+        if problem:
             raise LmsConfigError(
-                f"endpoint {self.name!r}: path parameter {name}={text!r} {why}; it would change which "
-                "URL is read. Give the id itself."
+                f"endpoint {self.name!r}: path parameter {name}={text!r} {problem}; it would change "
+                "which URL is read. Give the id itself."
             )
         return text
 
@@ -268,6 +253,27 @@ def check_relative_path(path: Any, endpoint: str) -> None:
             "root, starting with a single '/' (e.g. '/users'). Absolute or protocol-relative URLs are "
             "refused: the connection's credentials are only ever sent to its own host."
         )
+
+
+def _segment_problem(text: str) -> str | None:
+    """Why ``text`` cannot be one path segment (also once percent-decoded, as often as a chain of
+    servers and proxies might), or None."""
+    decoded = text
+    for _ in range(5):
+        once = unquote(decoded)
+        if once == decoded:
+            break
+        decoded = once
+    bad = [c for c in ("/", "\\", "?", "#") if c in decoded]
+    if not decoded.strip():
+        return "is empty"
+    if decoded.strip() in (".", ".."):
+        return "is a dot segment"
+    if bad:
+        return f"contains {' '.join(map(repr, bad))}"
+    if _has_control(decoded):
+        return "contains a control character"
+    return None
 
 
 def _has_control(text: str) -> bool:
