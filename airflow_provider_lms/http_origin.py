@@ -1,10 +1,16 @@
 """Origins (scheme, host, port), the unit credentials are bound to: a connection's credentials go
-to its own origin and nowhere else, whatever a path, a redirect or a paginator says."""
+to its own origin and nowhere else, whatever a path, a redirect or a paginator says.
+
+Parsed with urllib3's parser, the one requests itself uses to decide where a request goes, so what
+we check is what is sent.
+"""
 
 from __future__ import annotations
 
 from typing import NamedTuple
-from urllib.parse import urlsplit
+
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -17,16 +23,21 @@ class Origin(NamedTuple):
 
 def origin_of(url: str) -> Origin:
     """``https://Acme.example.com/x`` -> ``("https", "acme.example.com", 443)``; the default port is
-    spelled out so ``https://h`` and ``https://h:443`` are the same origin."""
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
+    spelled out so ``https://h`` and ``https://h:443`` are the same origin. An unparsable URL (a
+    port that is not a number...) has an origin no other URL shares."""
     try:
-        port = parts.port
-    except ValueError:  # a port that is not a number: no origin can match it
-        port = -1
-    return Origin(
-        scheme, (parts.hostname or "").lower(), port if port is not None else _DEFAULT_PORTS.get(scheme)
-    )
+        parts = parse_url(url.strip())
+    except LocationParseError:
+        return Origin("", "", -1)
+    scheme = (parts.scheme or "").lower()
+    host = (parts.host or "").lower().rstrip(".")
+    return Origin(scheme, host, parts.port or _DEFAULT_PORTS.get(scheme))
+
+
+def same_origin(url: str, base_url: str) -> bool:
+    """True when ``url`` goes to the same scheme, host and port as ``base_url``."""
+    target = origin_of(url)
+    return bool(target.host) and target.port != -1 and target == origin_of(base_url)
 
 
 def describe_origin(origin: Origin) -> str:

@@ -38,7 +38,7 @@ from requests.adapters import HTTPAdapter
 from airflow_provider_lms import __version__
 from airflow_provider_lms.auth import Auth, NoAuth, SignedRequest
 from airflow_provider_lms.exceptions import LmsAuthError, LmsConfigError, LmsHttpError, LmsResponseError
-from airflow_provider_lms.http_origin import describe_origin, origin_of
+from airflow_provider_lms.http_origin import describe_origin, origin_of, same_origin
 from airflow_provider_lms.page_request import PageRequest
 from airflow_provider_lms.redaction import Redactor
 from airflow_provider_lms.throttle import Throttle
@@ -240,7 +240,17 @@ class HttpTransport:
         self.retry_count = 0
 
     def url_for(self, path: str) -> str:
-        return path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
+        """The URL for ``path``; one on another origin than the base URL's is refused, whatever
+        built it (defence in depth behind the catalog's path check): credentials never leave."""
+        url = path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
+        if not same_origin(url, self.base_url):
+            raise LmsConfigError(
+                f"refusing to send connection {self.connection_label!r}'s credentials to "
+                f"{describe_origin(origin_of(url))}: it is not the connection's origin "
+                f"{describe_origin(self.origin)} (requests only go to the connection's own host); "
+                "give a path relative to it"
+            )
+        return url
 
     # ---- retries --------------------------------------------------------------------------------
 
@@ -321,8 +331,7 @@ class HttpTransport:
     # ---- one attempt ----------------------------------------------------------------------------
 
     def _send_once(self, request: PageRequest, authenticated: bool) -> requests.Response:
-        url = self.url_for(request.path)
-        self._check_origin(url, request)
+        url = self.url_for(request.path)  # refuses another origin before anything is signed
         signed = SignedRequest(headers=dict(request.headers), params=dict(request.params))
         if authenticated:
             self.auth.sign(signed)
@@ -366,16 +375,6 @@ class HttpTransport:
         if self.check_response is not None:
             self.check_response(response)
         return response
-
-    def _check_origin(self, url: str, request: PageRequest) -> None:
-        # The security rule, enforced where requests leave: credentials go to one origin only.
-        target = origin_of(url)
-        if target != self.origin:
-            raise LmsConfigError(
-                f"{request.method} {self.redactor.url(url)}: {describe_origin(target)} is not the "
-                f"connection's origin {describe_origin(self.origin)}; requests (and the credentials they "
-                f"carry) only go to the connection's own host. Give a path relative to it"
-            )
 
     def _follow(self, request: PageRequest, current: str, response: requests.Response) -> str:
         """The next URL of a same-origin redirect; a redirect elsewhere is refused, never sent."""

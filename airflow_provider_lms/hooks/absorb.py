@@ -22,7 +22,7 @@ from airflow_provider_lms.absorb_query import (
     RecordWindow,
 )
 from airflow_provider_lms.absorb_token_cache import cache_key, token_store
-from airflow_provider_lms.auth import Auth
+from airflow_provider_lms.auth import Auth, header_safe
 from airflow_provider_lms.catalog import Catalog, Endpoint, Param
 from airflow_provider_lms.exceptions import LmsConfigError, LmsResponseError
 from airflow_provider_lms.hooks.base import LmsHook, normalize_url
@@ -170,8 +170,10 @@ ABSORB_CATALOG = Catalog(
         _array(
             "bulk_enrollments",
             "/enrollments",
-            Param("user_ids", required=True, api_name="userIds", description="list of user ids"),
-            Param("course_ids", api_name="courseIds", description="list of course ids"),
+            Param(
+                "user_ids", required=True, api_name="userIds", multiple=True, description="list of user ids"
+            ),
+            Param("course_ids", api_name="courseIds", multiple=True, description="list of course ids"),
             window=RecordWindow(),
             description="Course enrollments of a list of users (optionally of some courses); no server "
             "date filter, so records are kept by dateEdited on our side.",
@@ -374,14 +376,18 @@ class AbsorbHook(LmsHook):
         conn = self.connection
         username = self._credential(conn.login, "admin username (login)")
         password = self._credential(conn.password, "admin password")
-        private_key = self._credential(self.extras.get("private_key"), "API private key (extra private_key)")
+        private_key = header_safe(
+            self._credential(self.extras.get("private_key"), "API private key (extra private_key)"),
+            connection=self.conn_id,
+            field="API private key (extra private_key)",
+        )
         setting = (
             self._token_cache_dir if self._token_cache_dir is not None else self.extras.get("token_cache_dir")
         )
         return AbsorbTokenAuth(
             lambda: self._authenticate(username, password, private_key),
             private_key=private_key,
-            store=token_store(setting, cache_key(self.base_url(), private_key, username)),
+            store=token_store(setting, cache_key(self.base_url(), private_key, username, password)),
             redactor=self.redactor,
             clock=self._clock,
         )

@@ -459,7 +459,8 @@ class LmsHook(BaseHook):
             page = next(self.iter_pages(plan, max_pages=1), None)
         except LmsError as exc:
             # The UI tests an unsaved form under a random temporary id: name "this connection".
-            return False, str(exc).replace(f"connection {self.conn_id!r}", "this connection")
+            text = self.redactor.text(str(exc))  # already masked where raised; short secrets too
+            return False, text.replace(f"connection {self.conn_id!r}", "this connection")
         except Exception as exc:  # the UI shows this text: keep it useful and secret-free
             return False, self.redactor.text(f"{type(exc).__name__}: {exc}")
         count = page.received if page else 0

@@ -118,7 +118,7 @@ class DateRangeWindow(DateRangeFilter):
 
 def _ids(name: str, description: str, *, required: bool = False) -> Param:
     # PHP reads `userIds=a&userIds=b` as "b": arrays must travel as `userIds[]`.
-    return Param(name, required=required, api_name=f"{name}[]", description=description)
+    return Param(name, required=required, api_name=f"{name}[]", description=description, multiple=True)
 
 
 def _results_params(*extra: Param) -> tuple[Param, ...]:
@@ -283,7 +283,12 @@ ISPRING_CATALOG = Catalog(
             "learning_track_courses",
             "/learning_track/courses",
             "Courses of the given learning tracks.",
-            Param("learningTrackIds", required=True, description="track ids, a list or comma-separated"),
+            Param(
+                "learningTrackIds",
+                required=True,
+                multiple=True,
+                description="track ids, a list or comma-separated",
+            ),
         ),
     ],
 )

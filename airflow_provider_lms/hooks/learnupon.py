@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from airflow_provider_lms.auth import Auth, BasicAuth
 from airflow_provider_lms.catalog import Catalog, Endpoint, Param
+from airflow_provider_lms.exceptions import LmsConfigError
 from airflow_provider_lms.hooks.base import LmsHook, normalize_url
 from airflow_provider_lms.pagination import PageNumberPaginator, Paginator
 from airflow_provider_lms.throttle import RemainingQuotaThrottle, Throttle
@@ -157,10 +158,17 @@ class LearnUponHook(LmsHook):
 
     def create_auth(self) -> Auth:
         conn = self.connection
-        return BasicAuth(
+        if ":" in (conn.login or ""):  # Basic auth splits "user:password" at the first colon
+            raise LmsConfigError(
+                f"connection {self.conn_id!r}: the API username (login) contains ':', which HTTP Basic "
+                "auth cannot carry; check it was copied correctly from LearnUpon"
+            )
+        auth = BasicAuth(
             self._credential(conn.login, "API username (login)"),
             self._credential(conn.password, "API password"),
         )
+        self.redactor.add_basic(conn.login, conn.password)  # an echoed header must not show it
+        return auth
 
     def create_throttle(self) -> Throttle:
         return RemainingQuotaThrottle(

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from airflow_provider_lms.auth import Auth, SignedRequest, Token, TokenAuth
+from airflow_provider_lms.auth import Auth, SignedRequest, Token, TokenAuth, header_safe
 from airflow_provider_lms.catalog import Catalog, Endpoint, Param
 from airflow_provider_lms.exceptions import LmsAuthError, LmsConfigError, LmsPaginationError
 from airflow_provider_lms.hooks.base import ExtractPlan, LmsHook, Page, normalize_url
@@ -515,7 +515,11 @@ class LearnWorldsHook(LmsHook):
 
     def create_auth(self) -> Auth:
         conn = self.connection
-        client_id = self._credential(conn.login, "client ID (login)")
+        client_id = header_safe(  # it travels in the Lw-Client header
+            self._credential(conn.login, "client ID (login)"),
+            connection=self.conn_id,
+            field="client ID (login)",
+        )
         self._credential(conn.password, "client secret (password)")
         return LearnWorldsAuth(self._fetch_token, client_id, on_new_token=self.redactor.add)
 

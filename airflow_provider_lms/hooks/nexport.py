@@ -272,11 +272,23 @@ NEXPORT_CATALOG = Catalog(
             method="POST",
             body={},
             params=(
-                Param("user_ids", location="body", description="one user id or a list"),
-                Param("org_ids", location="body", description="one organization id or a list"),
-                Param("syllabus_ids", location="body", description="one syllabus id or a list"),
-                Param("syllabus_unique_names", location="body", description="one unique name or a list"),
-                Param("enrollment_ids", location="body", description="one enrollment id or a list"),
+                Param("user_ids", location="body", multiple=True, description="one user id or a list"),
+                Param("org_ids", location="body", multiple=True, description="one organization id or a list"),
+                Param(
+                    "syllabus_ids", location="body", multiple=True, description="one syllabus id or a list"
+                ),
+                Param(
+                    "syllabus_unique_names",
+                    location="body",
+                    multiple=True,
+                    description="one unique name or a list",
+                ),
+                Param(
+                    "enrollment_ids",
+                    location="body",
+                    multiple=True,
+                    description="one enrollment id or a list",
+                ),
                 Param(DATE_FIELD, choices=tuple(ENROLLMENT_DATES), description="date the window filters"),
                 *(
                     Param(key, location="body", description="ISO datetime (set by the window)")
@@ -387,7 +399,9 @@ NEXPORT_CATALOG = Catalog(
             "$.sections[*]",
             method="POST",
             body={},
-            params=(Param("section_ids", required=True, location="body", api_name="sections"),),
+            params=(
+                Param("section_ids", required=True, location="body", api_name="sections", multiple=True),
+            ),
             list_params=("section_ids",),
             paginator=SinglePage,
             id_field="syllabus_id",
@@ -545,7 +559,13 @@ NEXPORT_CATALOG = Catalog(
             params=(
                 _ids("enrollment_id", "enrollment", required=True, location="body"),
                 _ids("assignment_id", "SCORM assignment", required=True, location="body"),
-                Param("cmi_element_names", required=True, location="body", description="list of CMI names"),
+                Param(
+                    "cmi_element_names",
+                    required=True,
+                    location="body",
+                    multiple=True,
+                    description="list of CMI names",
+                ),
             ),
             list_params=("cmi_element_names",),
             id_field="sco_id",
