@@ -197,6 +197,12 @@ def _dns_error_code(exc: BaseException) -> int | None:
     return None
 
 
+def _HEADERS_AS_SIGNED(prepared: requests.PreparedRequest) -> requests.PreparedRequest:
+    """An explicit no-op auth: with ``auth=None`` requests would take credentials from ``~/.netrc``
+    and overwrite the connection's own ``Authorization`` header."""
+    return prepared
+
+
 class HttpTransport:
     """Sends :class:`PageRequest` objects relative to ``base_url``, to that origin only."""
 
@@ -409,7 +415,7 @@ class HttpTransport:
                 json=json_body,
                 data=form,
                 headers=signed.headers,
-                auth=signed.auth,
+                auth=signed.auth or _HEADERS_AS_SIGNED,
                 timeout=self.timeout,
                 verify=self.verify,
                 allow_redirects=False,

@@ -156,3 +156,20 @@ def test_nexport_sends_utf8_username_and_password(twin_factory, connect):
     running.twin.username, running.twin.password = "ädmin-日本", UNICODE_SECRET
     hook = NexPortHook(connect(running))
     assert hook.test_connection()[0] is True
+
+
+def test_a_netrc_entry_never_replaces_the_connections_token(tmp_path, monkeypatch):
+    """requests applies ~/.netrc when a request has no auth object: the bearer token must win."""
+    from airflow_provider_lms.auth import Token, TokenAuth
+    from airflow_provider_lms.page_request import PageRequest
+    from airflow_provider_lms.transport import HttpTransport
+    from tests.stubs import Reply, StubServer
+
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("machine 127.0.0.1 login intruder password from-netrc\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    with StubServer(lambda request: Reply.json([])) as stub:
+        transport = HttpTransport(stub.url, auth=TokenAuth(lambda: Token("tok-abcdef")))
+        transport.send(PageRequest("GET", "/x"))
+    assert stub.requests[0].headers["authorization"] == "Bearer tok-abcdef"
