@@ -197,7 +197,7 @@ def _dns_error_code(exc: BaseException) -> int | None:
     return None
 
 
-def _HEADERS_AS_SIGNED(prepared: requests.PreparedRequest) -> requests.PreparedRequest:
+def _keep_signed_headers(prepared: requests.PreparedRequest) -> requests.PreparedRequest:
     """An explicit no-op auth: with ``auth=None`` requests would take credentials from ``~/.netrc``
     and overwrite the connection's own ``Authorization`` header."""
     return prepared
@@ -415,7 +415,7 @@ class HttpTransport:
                 json=json_body,
                 data=form,
                 headers=signed.headers,
-                auth=signed.auth or _HEADERS_AS_SIGNED,
+                auth=signed.auth or _keep_signed_headers,
                 timeout=self.timeout,
                 verify=self.verify,
                 allow_redirects=False,
