@@ -33,3 +33,7 @@ class LmsPaginationError(LmsError):
 
 class LmsResponseError(LmsError):
     """A response could not be read (not JSON, hostile XML, missing record path)."""
+
+
+class LmsRecordTimeError(LmsResponseError):
+    """A record's own timestamp, needed to trim it to the window, is missing or unreadable."""
