@@ -17,7 +17,7 @@ any credential a second, foreign stub ("elsewhere") received.
 
 The README's reliability table is printed by::
 
-    .venv/bin/python -m tests.reliability            # add --details to list every wrong cell
+    .venv/bin/python -m tests.reliability    # --details lists every wrong cell, --update-readme writes it
 """
 
 from __future__ import annotations
@@ -903,6 +903,25 @@ def all_cells() -> list[Cell]:
     return FAULT_CELLS + INPUT_CELLS
 
 
+README = Path(__file__).resolve().parent.parent / "README.md"
+MARKERS = ("<!-- reliability:start -->", "<!-- reliability:end -->")
+
+
+def readme_table() -> str:
+    """The reliability table as README.md holds it (between the reliability markers)."""
+    text = README.read_text()
+    start, end = MARKERS
+    return text.split(start, 1)[1].split(end, 1)[0].strip()
+
+
+def update_readme(rendered: str) -> None:
+    text = README.read_text()
+    start, end = MARKERS
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    README.write_text(f"{head}{start}\n{rendered}\n{end}{tail}")
+
+
 def _isolate_airflow() -> None:
     """What tests/conftest.py does, for the command line: an Airflow home of our own."""
     home = Path(tempfile.mkdtemp(prefix="lms-reliability-home-"))
@@ -930,7 +949,10 @@ def main(argv: list[str]) -> int:
     finally:
         sys.stdout.flush()
         os.dup2(stdout.fileno(), 1)
-    print(table(outcomes), file=stdout)
+    rendered = table(outcomes)
+    print(rendered, file=stdout)
+    if "--update-readme" in argv:
+        update_readme(rendered)
     if "--details" in argv:
         print(file=stdout)
         for cell, outcome in outcomes:

@@ -48,3 +48,40 @@ def test_readme_backfill_recipe_is_the_tested_one():
     flat_recipe = " ".join(recipe.replace("\\\n", " ").split())
     for command in commands:
         assert " ".join(command.split()) in flat_recipe, command
+
+
+def _reliability_rows() -> dict[tuple[str, str, str], list[int]]:
+    from tests.reliability import readme_table
+
+    rows = {}
+    for line in readme_table().splitlines()[2:]:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if cells[0].startswith("**"):
+            continue
+        rows[(cells[0], cells[1], cells[2])] = [int(c) for c in cells[3:]]
+    return rows
+
+
+def test_readme_reliability_table_covers_every_matrix_cell():
+    # Cheap: counts only. The figures come from `python -m tests.reliability --update-readme`.
+    from collections import Counter
+
+    from tests.reliability_cells import FAULT_CELLS, INPUT_CELLS
+
+    cells = Counter((c.matrix, c.category, c.vendor) for c in FAULT_CELLS + INPUT_CELLS)
+    rows = _reliability_rows()
+    assert {key: row[0] for key, row in rows.items()} == dict(cells), (
+        "regenerate: .venv/bin/python -m tests.reliability --update-readme"
+    )
+    for key, (run, exact, clean, wrong, _secrets) in rows.items():
+        assert exact + clean + wrong == run, key
+
+
+def test_readme_reliability_table_reports_nothing_wrong_and_no_secret():
+    rows = _reliability_rows()
+    wrong = {key: row[3] for key, row in rows.items() if row[3]}
+    secrets = {key: row[4] for key, row in rows.items() if row[4]}
+    assert not wrong and not secrets, (
+        f"wrong cells {wrong}, cells with secrets {secrets}: "
+        "see .venv/bin/python -m tests.reliability --details"
+    )
