@@ -430,6 +430,7 @@ class VendorStub:
             return vendor.rejected()
         if self.hostile_id is not None and not self._reads_the_literal_id(request.path):
             # The id changed which endpoint was read: serve it, so the extract "succeeds" visibly.
+            self.state["misread"] = request.path
             return vendor.render(self.listing, self.records, 0, len(self.records), len(self.records), False)
         if self.hostile_id is not None:
             return Reply.json({"message": "no such id"}, 404)  # what the vendor says to an unknown id
@@ -530,6 +531,7 @@ class Cell:
     time_bound: float = 6.0
     time_field: str | None = None  # the field an exact windowed extract is trimmed by (vendor's default)
     expect_all: bool = False  # an exact extract keeps every record, window or not
+    refuse_first: bool = False  # bad input: must be refused before any list request (or foreign one)
 
     @property
     def id(self) -> str:
@@ -577,7 +579,9 @@ class LogCapture:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self._original = logging.Logger.callHandlers
-        self._level = logging.root.level
+        # DEBUG only where URLs and secrets can show up: urllib3 prints every request line there.
+        self._names = ("urllib3", "requests", "airflow_provider_lms", "airflow.task")
+        self._levels = {name: logging.getLogger(name).level for name in self._names}
 
     def __enter__(self) -> LogCapture:
         capture, original = self, self._original
@@ -593,14 +597,14 @@ class LogCapture:
             original(logger, record)
 
         logging.Logger.callHandlers = call_handlers  # type: ignore[method-assign]
-        logging.root.setLevel(logging.DEBUG)
-        for name in ("urllib3", "urllib3.connectionpool", "requests", "airflow_provider_lms"):
+        for name in self._names:
             logging.getLogger(name).setLevel(logging.DEBUG)
         return self
 
     def __exit__(self, *exc: object) -> None:
         logging.Logger.callHandlers = self._original  # type: ignore[method-assign]
-        logging.root.setLevel(self._level)
+        for name, level in self._levels.items():
+            logging.getLogger(name).setLevel(level)
 
 
 def _tree(root: Path) -> dict[str, str]:
@@ -776,6 +780,9 @@ def _run(cell: Cell, stubs: list[VendorStub]) -> Outcome:
             kind, detail = "wrong", f"expected {'/'.join(sorted(cell.expect))}, got {kind}: {detail}"
         if error is not None and not isinstance(error, LmsError):
             kind = "wrong"
+        sent = main.list_requests + len(elsewhere.server.requests)
+        if kind != "wrong" and cell.refuse_first and sent:
+            kind, detail = "wrong", f"{sent} request(s) sent before the input was refused; {detail}"
         return Outcome(kind, detail, found, seconds, error)
 
 
@@ -824,6 +831,8 @@ def _verdict(
                 f"{type(error).__name__} but the destination folder changed: {sorted({c[0] for c in changed})[:4]}",
             )
         return "clean", f"{type(error).__name__}: {first}"
+    if "misread" in stub.state:
+        return "wrong", f"succeeded reading {stub.state['misread']} instead of the endpoint asked for"
     if destination != f"file://{target}":
         return "wrong", f"succeeded writing to {destination!r}, which should have been refused"
     extra = sorted(set(after) - set(before))
