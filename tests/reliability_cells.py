@@ -233,9 +233,9 @@ FAULTS: list[Fault] = [
         "trickled body",
         "transient",
         EXACT,
-        # ~2-3 s byte by byte, never idle for a read timeout: only a bound on the whole response
+        # ~4 s byte by byte, never idle for a read timeout: only a bound on the whole response
         # (hook argument response_timeout=1.0, passed when the hook has it) ends it in time.
-        once(1, honest_with(trickle=0.006)),
+        once(1, lambda s, r, i, n: replace(padded(s, i, n, pad=350), trickle=0.006)),
         time_bound=2.0,
     ),
     Fault(
