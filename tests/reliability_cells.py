@@ -391,6 +391,12 @@ def _huge_records(vendor):
     return [{**r, "note": "n" * 200} for r in standard_records(vendor, 300)]
 
 
+def _one_untimed(vendor):
+    records = standard_records(vendor)
+    del records[3][vendor.time_field]
+    return records
+
+
 def _existing_dir(tmp, elsewhere):
     (tmp / "out" / "existing.jsonl").mkdir()
     (tmp / "out" / "existing.jsonl" / "keep.txt").write_text("keep")
@@ -493,6 +499,33 @@ def _input_cells() -> list[Cell]:
                     refuse_first=expect == CLEAN,
                 )
             )
+        # a record the window trim cannot place (item 11): never kept, never dropped silently
+        cells.append(
+            Cell(
+                "inputs",
+                "windows",
+                vendor_name,
+                "record without its time field",
+                CLEAN,
+                listing="windowed",
+                window=WINDOWS["window inside the data"][0],
+                fault=Fault("untimed record", "windows", CLEAN, records=_one_untimed),
+            )
+        )
+        cells.append(
+            Cell(
+                "inputs",
+                "windows",
+                vendor_name,
+                "record without its time field, window_trim off",
+                EXACT,
+                listing="windowed",
+                window=WINDOWS["window inside the data"][0],
+                parameters={"window_trim": "off"},
+                expect_all=True,
+                fault=Fault("untimed record", "windows", EXACT, records=_one_untimed),
+            )
+        )
         # credentials
         for label, (creds, expect, only) in CREDENTIALS.items():
             if only is None or vendor_name in only:
