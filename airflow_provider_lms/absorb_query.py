@@ -38,14 +38,17 @@ def stable_sort(requested: str | None, unique_field: str) -> str:
 
 
 class AbsorbPaginator(PageNumberPaginator):
-    """``_limit`` + ``_offset`` as a page index from 0, stopping on ``totalItems`` or an empty page.
+    """``_limit`` + ``_offset`` as a page index from 0, stopping on ``totalItems``. An empty page
+    before ``totalItems`` is reached is an error, not the end (see :mod:`~airflow_provider_lms.pagination`).
 
     A stable ``_sort`` is always sent (``unique_field`` appended to any user sort): without it
     ties may come back in another order on every page and records repeat or go missing.
     """
 
     def __init__(self, unique_field: str | None = "id") -> None:
-        super().__init__("_offset", "_limit", first_page=0, total_items_path="totalItems")
+        super().__init__(
+            "_offset", "_limit", first_page=0, total_items_path="totalItems", served_page_size_path="limit"
+        )
         self.unique_field = unique_field
 
     def start(self, request: PageRequest, page_size: int | None) -> PageRequest:

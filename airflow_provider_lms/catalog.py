@@ -65,6 +65,9 @@ class Endpoint:
     body: Mapping[str, Any] | None = None  # fixed JSON body (POST search endpoints)
     description: str = ""
     custom: bool = False  # custom endpoints pass unknown parameters through as query parameters
+    #: The record's own unique id (a field or dotted path such as ``course.id``), or None when the
+    #: records have none. Paging skips a record whose id was already on the previous page.
+    id_field: str | None = None
 
     @property
     def param_names(self) -> list[str]:
@@ -205,6 +208,9 @@ class Catalog:
         except KeyError:
             close = difflib.get_close_matches(name, self.endpoints, n=3)
             hint = f" Did you mean {', '.join(close)}?" if close else ""
+            from airflow_provider_lms.catalog_hints import wrong_vendor_hint
+
+            hint = wrong_vendor_hint(name, self.vendor) + hint
             raise LmsConfigError(
                 f"{self.vendor} has no endpoint {name!r}.{hint} Known endpoints: "
                 f"{', '.join(sorted(self.endpoints))}. For another path pass endpoint='/path' or a "
@@ -222,6 +228,7 @@ CUSTOM_KEYS = {
     "pagination",
     "max_page_size",
     "body",
+    "id_field",
 }
 
 

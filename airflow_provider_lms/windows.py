@@ -26,6 +26,11 @@ ZERO_WIDTH_HELP = (
 )
 
 
+#: Windows must lie within these bounds: room for vendor filters to widen them by days.
+EARLIEST = pendulum.datetime(1, 2, 1)
+LATEST = pendulum.datetime(9999, 12, 1)
+
+
 @dataclass(frozen=True)
 class Window:
     """A half-open UTC time range ``[start, end)``."""
@@ -50,13 +55,16 @@ def _to_datetime(value: Any, name: str) -> pendulum.DateTime | None:
             moment = pendulum.datetime(value.year, value.month, value.day)
         else:
             moment = pendulum.parse(str(value).strip())
-    except (ValueError, TypeError, pendulum.parsing.exceptions.ParserError) as exc:
+    except (ValueError, TypeError, OverflowError, pendulum.parsing.exceptions.ParserError) as exc:
         raise LmsWindowError(
             f"{name}={value!r} is not a date or datetime (ISO 8601 expected): {exc}"
         ) from None
     if not isinstance(moment, pendulum.DateTime):
         raise LmsWindowError(f"{name}={value!r} is a {type(moment).__name__}, not a datetime")
-    return moment.in_timezone("UTC")
+    try:
+        return moment.in_timezone("UTC")
+    except (OverflowError, ValueError):
+        raise LmsWindowError(f"{name}={value!r} is outside the calendar once converted to UTC") from None
 
 
 def parse_window(start: Any, end: Any) -> Window | None:
@@ -70,6 +78,13 @@ def parse_window(start: Any, end: Any) -> Window | None:
         )
     if start_dt > end_dt:
         raise LmsWindowError(f"window_start {start_dt} is after window_end {end_dt}")
+    if start_dt < EARLIEST or end_dt > LATEST:
+        # Vendor filters widen a window by a day or more and format it: at the calendar's ends
+        # that overflows. No LMS holds records from year 1 or 9999.
+        raise LmsWindowError(
+            f"the window {start_dt.isoformat()} .. {end_dt.isoformat()} reaches the end of the calendar; "
+            f"give dates between {EARLIEST.date()} and {LATEST.date()}"
+        )
     return Window(start_dt, end_dt)
 
 

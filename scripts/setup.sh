@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Create .venv and install the provider with its test and Parquet extras. Idempotent.
+# Create .venv and install the provider with its test, Parquet, S3 and OpenLineage extras. Idempotent.
 # The browser tests need Debian's Chromium and ChromeDriver: installed here when missing (as root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,4 +13,4 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
 fi
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[test,parquet]"
+.venv/bin/python -m pip install --quiet -e ".[test,parquet,s3,openlineage]" -c scripts/constraints-test.txt

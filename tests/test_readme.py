@@ -50,6 +50,22 @@ def test_readme_backfill_recipe_is_the_tested_one():
         assert " ".join(command.split()) in flat_recipe, command
 
 
+def test_quickstart_dag_for_pip_users_is_the_tested_example_dag():
+    # pip users copy the DAG from the README; the same code runs in the example-DAG tests.
+    marker = README.index("<!-- quickstart-dag")
+    block = re.search(r"```python\n(.*?)```", README[marker:], re.S).group(1)
+    source = (REPO / "dags" / "learnupon_audit_trails.py").read_text()
+    body = source[source.index("from __future__ import annotations\n") :].split("\n", 2)[2]
+    assert block == body
+
+
+def test_pip_quickstart_reads_the_file_the_dag_writes_for_that_date():
+    # `airflow dags test D 2026-10-21` runs [10-20, 10-21): the file is named after the window start.
+    section = README[: README.index("## ")]
+    assert "airflow dags test learnupon_audit_trails 2026-10-21" in section
+    assert "/tmp/lms-output/learnupon/audit_trails/2026-10-20.jsonl" in section
+
+
 def _reliability_rows() -> dict[tuple[str, str, str], list[int]]:
     from tests.reliability import readme_table
 

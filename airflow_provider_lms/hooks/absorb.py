@@ -105,6 +105,7 @@ def _paged(
         window=window,
         paginator=AbsorbPaginator,
         max_page_size=MAX_PAGE_SIZE,
+        id_field="id",  # every Absorb entity has a GUID `id` (also the stable sort's tie-breaker)
         description=description,
     )
 
@@ -114,13 +115,22 @@ def _array(
 ) -> Endpoint:
     """A bare JSON array answered in one response."""
     return Endpoint(
-        name, path, "$[*]", params=params, window=window, paginator=SinglePage, description=description
+        name,
+        path,
+        "$[*]",
+        params=params,
+        window=window,
+        paginator=SinglePage,
+        id_field="id",
+        description=description,
     )
 
 
 def _single(name: str, path: str, *params: Param, description: str) -> Endpoint:
     """One object (the record itself is the body)."""
-    return Endpoint(name, path, "$", params=params, paginator=SinglePage, description=description)
+    return Endpoint(
+        name, path, "$", params=params, paginator=SinglePage, id_field="id", description=description
+    )
 
 
 _USER_COURSE = "/users/{userId}/enrollments/{courseId}"

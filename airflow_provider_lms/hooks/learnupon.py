@@ -26,11 +26,18 @@ def _day_window(record_field: str) -> DateRangeFilter:
     )
 
 
+# id_field: only where the record is an entity with its own unique id. Memberships (user records
+# under `user`, one per group), question answers, leaderboard rows and report rows get none: a
+# repeated id there is not a repeated record.
 LEARNUPON_CATALOG = Catalog(
     "LearnUpon",
     [
         Endpoint(
-            "users", "/users", "$.user[*]", description="All users (envelope key `user`). Full snapshot."
+            "users",
+            "/users",
+            "$.user[*]",
+            id_field="id",
+            description="All users (envelope key `user`). Full snapshot.",
         ),
         Endpoint(
             "enrollments",
@@ -43,6 +50,7 @@ LEARNUPON_CATALOG = Catalog(
                 Param("enrollment_status", description="not_started, in_progress, passed, failed"),
             ),
             window=_day_window("updated_at"),
+            id_field="id",
             description="Enrollments updated in the window (date_from/date_to, whole days, trimmed to the "
             "window by updated_at, a field name the docs do not confirm: record_time_field names "
             "another). The official API lists them at /enrollments/search; override "
@@ -52,6 +60,7 @@ LEARNUPON_CATALOG = Catalog(
             "courses",
             "/courses",
             "$.courses[*]",
+            id_field="id",
             description="Course catalog with modules (exam ids). Full snapshot.",
         ),
         Endpoint(
@@ -59,6 +68,7 @@ LEARNUPON_CATALOG = Catalog(
             "/exams/{exam_id}/enrollments",
             "$.enrollments[*]",
             params=(Param("exam_id", required=True, location="path"),),
+            id_field="id",
             description="Results of one exam module. Full snapshot per exam.",
         ),
         Endpoint(
@@ -68,7 +78,7 @@ LEARNUPON_CATALOG = Catalog(
             params=(Param("exam_id", required=True, location="path"),),
             description="Question-level answers of one exam. Full snapshot per exam.",
         ),
-        Endpoint("groups", "/groups", "$.groups[*]", description="Groups. Full snapshot."),
+        Endpoint("groups", "/groups", "$.groups[*]", id_field="id", description="Groups. Full snapshot."),
         Endpoint(
             "group_memberships",
             "/group_memberships",
@@ -80,6 +90,7 @@ LEARNUPON_CATALOG = Catalog(
             "learning_paths",
             "/learning_paths",
             "$.learning_paths[*]",
+            id_field="id",
             description="Learning paths. Full snapshot.",
         ),
         Endpoint(
@@ -87,6 +98,7 @@ LEARNUPON_CATALOG = Catalog(
             "/learning_path_enrollments",
             "$.learning_path_enrollments[*]",
             params=(Param("learning_path_id"),),
+            id_field="id",
             description="Learning path enrollments. Full snapshot.",
         ),
         Endpoint(
@@ -101,6 +113,7 @@ LEARNUPON_CATALOG = Catalog(
                 record_field="created_at",
                 record_field_confirmed=False,
             ),
+            id_field="id",
             description="Audit events created in the window (date_range=from,to, whole days, trimmed by "
             "created_at, a field name the docs do not confirm; LearnUpon keeps the last 30 days only). "
             "The connector guide's /audit_trails path is not the official one.",
@@ -109,12 +122,14 @@ LEARNUPON_CATALOG = Catalog(
             "certifications",
             "/certifications",
             "$.certifications[*]",
+            id_field="id",
             description="Issued certificates. Full snapshot.",
         ),
         Endpoint(
             "live_learning_events",
             "/live-learnings/events",
             "$.live_learning_events[*]",
+            id_field="id",
             description="Instructor-led events with their sessions. Full snapshot.",
         ),
         Endpoint(
@@ -168,4 +183,11 @@ class LearnUponHook(LmsHook):
         )
 
     def default_paginator(self) -> Paginator:
-        return PageNumberPaginator("page", "per_page", has_next_header="LU-Has-Next-Page")
+        # LU-Records-Per-Page: when LU-Has-Next-Page is missing, a page shorter than what the
+        # portal says it serves is the last; without either, paging reads on to an empty page.
+        return PageNumberPaginator(
+            "page",
+            "per_page",
+            has_next_header="LU-Has-Next-Page",
+            served_page_size_header="LU-Records-Per-Page",
+        )

@@ -23,6 +23,7 @@ from airflow_provider_lms.auth import Auth, QueryTokenAuth, Token
 from airflow_provider_lms.catalog import Catalog, Endpoint, Param
 from airflow_provider_lms.exceptions import LmsAuthError, LmsConfigError, LmsHttpError, LmsResponseError
 from airflow_provider_lms.hooks.base import LmsHook, normalize_url
+from airflow_provider_lms.json_body import parse_json_body
 from airflow_provider_lms.page_request import PageRequest
 from airflow_provider_lms.pagination import PageNumberPaginator, Paginator, SinglePage
 from airflow_provider_lms.transport import CredentialRejected
@@ -209,16 +210,21 @@ class NestedBodyPageNumberPaginator(PageNumberPaginator):
 
 
 def _pages() -> Paginator:
-    # Bare arrays: the short (or empty) page is the only stop signal.
+    # Bare arrays say nothing about their size, and NexPort resets a per_page it dislikes (below 1:
+    # 30; above 1000: 1000) without telling: only an empty page is a safe end.
     return PageNumberPaginator("page", "per_page")
 
 
 def _counted_pages() -> Paginator:
-    return PageNumberPaginator("page", "per_page", total_items_path="total_count")
+    return PageNumberPaginator(
+        "page", "per_page", total_items_path="total_count", served_page_size_path="page_size"
+    )
 
 
 def _counted_body_pages() -> Paginator:
-    return NestedBodyPageNumberPaginator("paging", total_items_path="total_count")
+    return NestedBodyPageNumberPaginator(
+        "paging", total_items_path="total_count", served_page_size_path="page_size"
+    )
 
 
 # ---- catalog ------------------------------------------------------------------------------------
@@ -290,6 +296,7 @@ NEXPORT_CATALOG = Catalog(
             paginator=_counted_pages,
             list_params=("user_ids", "org_ids", "syllabus_ids", "syllabus_unique_names", "enrollment_ids"),
             rules=(Needs((("user_ids",), ("org_ids",))),),
+            id_field="enrollment_id",
             description="Section and training plan enrollments of the given users and/or organizations, "
             "oldest first. The window filters the enrollment date by default; date_field='completed' or "
             "'last_activity' filters the completion or last activity date instead.",
@@ -303,6 +310,7 @@ NEXPORT_CATALOG = Catalog(
                 Requires(("syllabus_id", "enrollment_id"), "org_id"),
                 Excludes(("user_id", "subscriber_id")),
             ),
+            id_field="enrollment_id",
             description="Section enrollments (with their section), most recent first. Full snapshot.",
         ),
         NexPortEndpoint(
@@ -321,6 +329,7 @@ NEXPORT_CATALOG = Catalog(
                 ),
                 Requires(("syllabus_id", "enrollment_id"), "org_id"),
             ),
+            id_field="enrollment_id",
             description="Training plan enrollments, most recent first. Full snapshot.",
         ),
         NexPortEndpoint(
@@ -328,6 +337,7 @@ NEXPORT_CATALOG = Catalog(
             f"{LEARNING}/GetCustomEnrollmentFields",
             params=(_ids("org_id", "organization", required=True), _ids("field_id", "one field")),
             paginator=SinglePage,
+            id_field="field_id",
             description="Custom enrollment fields available to an organization.",
         ),
         _single(
@@ -361,6 +371,7 @@ NEXPORT_CATALOG = Catalog(
                 _ids("assignment_id", "one assignment"),
             ),
             rules=(Needs((("enrollment_id",), ("subscription_id", "section_id"))),),
+            id_field="assignment_status_id",
             description="Assignment statuses of one section enrollment, most recent first.",
         ),
         _single(
@@ -386,6 +397,7 @@ NEXPORT_CATALOG = Catalog(
             params=(Param("section_ids", required=True, location="body", api_name="sections"),),
             list_params=("section_ids",),
             paginator=SinglePage,
+            id_field="syllabus_id",
             description="Sections by id (duplicates and unknown ids are dropped by NexPort).",
         ),
         _single(
@@ -416,6 +428,7 @@ NEXPORT_CATALOG = Catalog(
             window=BodyDateRange("from_date", "to_date", "utc_start_date"),
             paginator=_counted_body_pages,
             rules=(Needs((("from_date",),), window_satisfies=True),),
+            id_field="session_id",
             description="Time a student spent in section assignments, sessions starting in the window.",
         ),
         _single(
@@ -436,6 +449,7 @@ NEXPORT_CATALOG = Catalog(
             "assignments",
             f"{LEARNING}/GetAssignments",
             params=(_ids("section_id", "section", required=True),),
+            id_field="assignment_id",
             description="Assignments of one section, by display order.",
         ),
         _single(
@@ -454,6 +468,7 @@ NEXPORT_CATALOG = Catalog(
             "organizations",
             f"{LEARNING}/GetOrganizations",
             params=(_ids("org_id", "parent organization"), Param("org_short_name")),
+            id_field="org_id",
             description="An organization and its sub-organizations, by name (every organization when "
             "neither org_id nor org_short_name is given). NexPort marks LearningApi/GetOrganizations "
             "obsolete in favour of AdminApi/GetOrganizations: override the path if your portal differs.",
@@ -479,6 +494,7 @@ NEXPORT_CATALOG = Catalog(
                     description="0 shared (default), 1 owned, 2 both",
                 ),
             ),
+            id_field="catalog_id",
             description="Catalogs of a group or organization, by name.",
         ),
         _single(
@@ -500,18 +516,21 @@ NEXPORT_CATALOG = Catalog(
             "categories",
             f"{LEARNING}/GetCategories",
             params=(_ids("catalog_id", "catalog", required=True),),
+            id_field="category_id",
             description="Categories of one catalog, most recent first.",
         ),
         NexPortEndpoint(
             "catalog_syllabi",
             f"{LEARNING}/GetCatalogSyllabi",
             params=(_ids("catalog_id", "catalog", required=True),),
+            id_field="syllabus_id",
             description="Syllabi (sections and training plans) of one catalog, by title.",
         ),
         NexPortEndpoint(
             "category_syllabi",
             f"{LEARNING}/GetCategorySyllabi",
             params=(_ids("category_id", "category", required=True),),
+            id_field="syllabus_id",
             description="Syllabi of one category, by title.",
         ),
         NexPortEndpoint(
@@ -521,6 +540,7 @@ NEXPORT_CATALOG = Catalog(
                 _ids("enrollment_id", "section enrollment", required=True),
                 _ids("assignment_id", "test assignment", required=True),
             ),
+            id_field="attempt_id",
             description="Attempts at one test by one enrollment, most recent first (obsolete in NexPort "
             "in favour of AssessmentApi/GetTestAttempts).",
         ),
@@ -535,6 +555,7 @@ NEXPORT_CATALOG = Catalog(
                 Param("cmi_element_names", required=True, location="body", description="list of CMI names"),
             ),
             list_params=("cmi_element_names",),
+            id_field="sco_id",
             description="SCORM CMI values of one enrollment's assignment, per SCO (obsolete in NexPort in "
             "favour of ScormApi/GetCmiData).",
         ),
@@ -636,7 +657,7 @@ class NexPortHook(LmsHook):
         )
         response = self.transport.send(request, authenticated=False)
         try:
-            body = response.json()
+            body = getattr(response, _PARSED) if hasattr(response, _PARSED) else response.json()
         except ValueError:
             raise LmsResponseError(
                 f"NexPort {AUTHENTICATE_PATH} did not answer JSON (HTTP {response.status_code})"
@@ -657,10 +678,8 @@ class NexPortHook(LmsHook):
 
     def check_response(self, response: requests.Response) -> None:
         """Raise for ``api_error_entity.error_code != 0`` in a 2xx body; log warning messages."""
-        try:
-            body = response.json()
-        except ValueError:
-            return  # parse_body reports a non-JSON answer
+        # Strictly (declared charset, no NaN), as parse_body would; decoded once, reused there.
+        body = parse_json_body(response, self.redactor, non_finite=self.non_finite_numbers)
         setattr(response, _PARSED, body)  # parse_body reuses it: large pages are decoded once
         path = urlsplit(response.url).path  # never the query: it carries the token
         failure: dict[str, Any] | None = None
