@@ -26,7 +26,7 @@ import hashlib
 import json
 import math
 import pickle
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from typing import Any
 
 from airflow_provider_lms.exceptions import LmsConfigError, LmsDataChangedError, LmsPaginationError
@@ -62,9 +62,11 @@ def id_getter(id_field: str | None) -> IdGetter | None:
 
 
 def _hashable(value: Any) -> Any:
-    if value is None or isinstance(value, Hashable):
-        return value
-    return json.dumps(value, sort_keys=True, default=str)
+    try:
+        hash(value)
+    except TypeError:
+        return json.dumps(value, sort_keys=True, default=str)
+    return value
 
 
 def page_digest(records: list[dict[str, Any]], ids: list[Any] | None = None) -> bytes:
@@ -170,11 +172,16 @@ class ExtractChecks:
         self._check_bound(number)
         if ids is None:
             return records, 0
-        keys = [_hashable(i) for i in ids]
-        previous, self._previous_ids = self._previous_ids, {k for k in keys if k is not None}
+        try:
+            current = set(ids)
+        except TypeError:  # an id that is an object or a list: compare its JSON form instead
+            ids = [_hashable(i) for i in ids]
+            current = set(ids)
+        current.discard(None)  # a record without an id is never taken for a repeat
+        previous, self._previous_ids = self._previous_ids, current
         if not previous:
             return records, 0
-        kept = [r for r, k in zip(records, keys, strict=True) if k is None or k not in previous]
+        kept = [r for r, key in zip(records, ids, strict=True) if key not in previous]
         skipped = len(records) - len(kept)
         self.skipped += skipped
         return kept, skipped

@@ -40,5 +40,5 @@ def require_filesystem(uri: str) -> None:
     except (ImportError, ValueError) as exc:
         hint = INSTALL_HINTS.get(scheme, f"install the Airflow provider or fsspec package for {scheme}://")
         raise LmsConfigError(
-            f"destination {text!r}: no filesystem for {scheme}:// is installed ({exc}); {hint}"
+            f"destination {text!r}: the {scheme}:// filesystem is not installed on this worker: {hint} ({exc})"
         ) from None

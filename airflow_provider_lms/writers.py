@@ -34,18 +34,15 @@ from typing import IO, Any
 from airflow.sdk import ObjectStoragePath
 
 from airflow_provider_lms.exceptions import LmsConfigError, LmsResponseError
+from airflow_provider_lms.storage import INSTALL_HINTS
 
 log = logging.getLogger(__name__)
 
 #: Records encoded per write: output lines of a huge page are never all held at once.
 _BATCH = 1000
+
+
 #: Filesystems an extra of ours installs, by scheme (the message names it).
-_INSTALL_HINTS = {
-    "s3": "pip install 'airflow-provider-lms[s3]' (s3fs)",
-    "s3a": "pip install 'airflow-provider-lms[s3]' (s3fs)",
-}
-
-
 class JsonLinesWriter:
     """One JSON object per line, UTF-8; ``compress`` adds gzip with a fixed header (no mtime)."""
 
@@ -201,7 +198,7 @@ def _local_uri(text: str) -> str:
 
 def _filesystem_help(uri: str, text: str, exc: Exception) -> str:
     scheme = text.split("://", 1)[0].lower() if "://" in text else "file"
-    hint = _INSTALL_HINTS.get(scheme)
+    hint = INSTALL_HINTS.get(scheme)
     if hint is None:
         try:
             from fsspec.registry import known_implementations

@@ -154,7 +154,7 @@ def test_a_scheme_without_its_filesystem_is_one_clear_error_before_any_request(t
         window_start=None,
         window_end=None,
     )
-    with pytest.raises(LmsConfigError, match=r"no filesystem for gs:// is installed .*gcsfs"):
+    with pytest.raises(LmsConfigError, match=r"gs:// filesystem is not installed on this worker: .*gcsfs"):
         op.execute({})
     assert twin.twin.request_log == []
     require_filesystem("s3://lake/users.jsonl")  # installed here (the s3 extra): no error

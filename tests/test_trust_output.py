@@ -135,10 +135,6 @@ def test_an_existing_directory_is_refused(portal, tmp_path):
         ("file://fileserver{tmp}/users.jsonl", "names the host 'fileserver'"),
         ("file:relative/users.jsonl", "relative file: URI"),
         ("file:./users.jsonl", "relative file: URI"),
-        (
-            "s3://lms-bucket/users.jsonl",
-            r"s3:// filesystem is not installed.*airflow-provider-lms\[s3\]' \(s3fs\)",
-        ),
         ("gcs://lms-bucket/users.jsonl", "gcs:// filesystem is not installed.*gcsfs"),
     ],
 )

@@ -570,3 +570,20 @@ def test_an_unusable_page_limit_is_a_config_error_naming_it(vendor, value):
     with pytest.raises(LmsConfigError, match=rf"connection '{conn_id}' extra page_limit="):
         list(hook("learnupon", conn_id).iter_records("users"))
     assert running.data_requests() == []  # refused before any request
+
+
+def test_offset_shift_skips_by_a_dotted_id_and_keeps_records_without_one():
+    # LearnWorlds user_courses records are {created, expires, course}: their id is course.id.
+    checks = ExtractChecks("stub user_courses", id_field="course.id")
+    first = [{"course": {"id": "c1"}}, {"course": {"id": "c2"}}]
+    second = [{"course": {"id": "c2"}}, {"course": {"id": "c3"}}, {"note": "no id"}]
+    assert checks.after_page(1, first, Declared()) == (first, 0)
+    assert checks.after_page(2, second, Declared()) == (second[1:], 1)
+
+
+def test_ids_that_are_objects_are_compared_by_value():
+    checks = ExtractChecks("stub", id_field="key")
+    first = [{"key": [1, "a"]}, {"key": {"x": 2}}]
+    second = [{"key": {"x": 2}}, {"key": [3]}]
+    checks.after_page(1, first, Declared())
+    assert checks.after_page(2, second, Declared()) == (second[1:], 1)

@@ -401,6 +401,17 @@ def test_a_tls_mismatch_fails_on_the_first_attempt(monkeypatch, no_sleep):
     with StubServer(users_page) as stub:  # plain HTTP, addressed as https://: the handshake fails
         conn_id = register(monkeypatch, "lu_tls", "learnupon", f"https://127.0.0.1:{stub.port}")
         hook = LearnUponHook(conn_id, sleep=no_sleep)
-        with pytest.raises(LmsHttpError, match="TLS verification failed"):
+        with pytest.raises(LmsHttpError, match="TLS"):
             read_users(hook)
     assert no_sleep.calls == [] and hook.transport.request_count == 1
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "1e999"])
+def test_a_non_finite_rate_limit_extra_is_a_config_error(value, monkeypatch, no_sleep):
+    from airflow_provider_lms.hooks.learnworlds import LearnWorldsHook
+
+    with StubServer(lambda req: Reply.json({"data": []})) as stub:
+        conn_id = register(monkeypatch, "lw_pace", "learnworlds", stub.url, rate_limit_seconds=value)
+        with pytest.raises(LmsConfigError, match=f"rate_limit_seconds='{value}' must be a positive number"):
+            list(LearnWorldsHook(conn_id, sleep=no_sleep).iter_records("courses"))
+    assert stub.requests == []

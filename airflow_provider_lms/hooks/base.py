@@ -122,7 +122,7 @@ class LmsHook(BaseHook):
     """
 
     #: Settings of the Test button and ``lms-preview``: answer within seconds, not minutes.
-    QUICK_ATTEMPTS, QUICK_TIMEOUT, QUICK_BUDGET = 2, (5.0, 10.0), 10.0
+    QUICK_ATTEMPTS, QUICK_TIMEOUT, QUICK_BUDGET, QUICK_RESPONSE_TIMEOUT = 2, (5.0, 10.0), 10.0, 20.0
 
     conn_name_attr = "conn_id"
     default_conn_name = "lms_default"
@@ -283,6 +283,8 @@ class LmsHook(BaseHook):
         self._max_attempts = self._max_attempts or self.QUICK_ATTEMPTS
         self._timeout = self._timeout or self.QUICK_TIMEOUT
         self._retry_budget = self._retry_budget if self._retry_budget is not None else self.QUICK_BUDGET
+        if self._response_timeout is None:
+            self._response_timeout = self.QUICK_RESPONSE_TIMEOUT
         return self
 
     def get_conn(self) -> HttpTransport:

@@ -561,9 +561,9 @@ class LearnWorldsHook(LmsHook):
             return kind(default)
         try:
             number = kind(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             number = 0
-        if number <= 0:
+        if not 0 < number < float("inf"):  # also refuses nan and inf, which would crash sleep()
             raise LmsConfigError(
                 f"connection {self.conn_id!r}: extra {name}={value!r} must be a positive number"
             )
