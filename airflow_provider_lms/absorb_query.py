@@ -78,9 +78,9 @@ class ODataWindow(WindowMapping):
 
     owned_params: tuple[str, ...] = ()  # _filter is shared with the DAG author, not owned
 
-    def __init__(self, field: str = EDITED_FIELD, param: str = "_filter") -> None:
+    def __init__(self, field: str = EDITED_FIELD, param: str = "_filter", *, confirmed: bool = True) -> None:
         self.field, self.param = field, param
-        self.record_field = field
+        self.record_field, self.record_field_confirmed = field, confirmed
 
     def expression(self, window: Window) -> str:
         start, end = odata_datetime(window.start), odata_datetime(ceil_to_second(window.end))
@@ -92,7 +92,8 @@ class ODataWindow(WindowMapping):
         request.params[self.param] = f"({theirs}) and ({ours})" if theirs else ours
 
     def describe(self) -> str:
-        return f"{self.param}: {self.field} ge <start> and {self.field} lt <end>"
+        text = f"{self.param}: {self.field} ge <start> and {self.field} lt <end>"
+        return f"{text}, kept by {self.trim_field_text()}" if self.record_field != self.field else text
 
 
 class ModifiedSinceWindow(WindowMapping):
@@ -111,11 +112,13 @@ class ModifiedSinceWindow(WindowMapping):
         request.params[self.param] = since.format("YYYY-MM-DDTHH:mm:ss") + "Z"
 
     def describe(self) -> str:
-        return f"{self.param}=<start - 1 s>, then {self.record_field} < <end> on our side"
+        return f"{self.param}=<start - 1 s>, then {self.trim_field_text()} < <end> on our side"
 
 
 class RecordWindow(WindowMapping):
     """No server-side date filter: keep the records whose own timestamp lies in the window."""
+
+    server_filter = False  # the trim is the whole window: window_trim="off" is refused
 
     def __init__(self, record_field: str = EDITED_FIELD) -> None:
         self.record_field = record_field
@@ -124,4 +127,4 @@ class RecordWindow(WindowMapping):
         return None
 
     def describe(self) -> str:
-        return f"{self.record_field} in [start, end), filtered on our side"
+        return f"{self.trim_field_text()} in [start, end), filtered on our side"

@@ -18,9 +18,17 @@ from airflow_provider_lms.exceptions import LmsConfigError, LmsWindowError
 from airflow_provider_lms.page_request import PageRequest
 from airflow_provider_lms.pagination import Paginator, SinglePage, paginator_from_spec
 from airflow_provider_lms.records import AUTO, RecordSelector
-from airflow_provider_lms.windows import ZERO_WIDTH_HELP, Window, WindowMapping
+from airflow_provider_lms.windows import (
+    RECORD_TIME_FIELD,
+    WINDOW_TRIM,
+    ZERO_WIDTH_HELP,
+    Window,
+    WindowMapping,
+)
 
 PAGE_SIZE = "page_size"
+#: Reserved parameters of every windowed endpoint: they steer the window trim, never reach the vendor.
+TRIM_PARAMS = (RECORD_TIME_FIELD, WINDOW_TRIM)
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,8 @@ class Endpoint:
     def accepted_params(self) -> str:
         names = [f"{p.name} (required)" if p.required else p.name for p in self.params]
         names.append(PAGE_SIZE)
+        if self.window is not None and self.window.record_field is not None:
+            names.extend(TRIM_PARAMS)
         return ", ".join(names)
 
     def selector(self) -> RecordSelector:
@@ -191,6 +201,27 @@ class Endpoint:
                 f"endpoint {self.name!r}: page_size={size} is out of range 1..{self.max_page_size}"
             )
         return size
+
+
+def apply_trim_parameters(endpoint: Endpoint, parameters: dict[str, Any]) -> Endpoint:
+    """Take ``record_time_field`` / ``window_trim`` out of ``parameters`` (in place) and return the
+    endpoint whose window trims by that field, or not at all (``window_trim="off"``).
+
+    A window trim keeps records by their own timestamp where the vendor filter is coarser than the
+    window; these reserved parameters fix a trim whose field the records do not carry.
+    """
+    given = {name: parameters.pop(name) for name in TRIM_PARAMS if name in parameters}
+    if not given:
+        return endpoint
+    if endpoint.window is None or endpoint.window.record_field is None:
+        raise LmsConfigError(
+            f"endpoint {endpoint.name!r} does not trim records to a window, so "
+            f"{' and '.join(given)} cannot apply; accepted parameters: {endpoint.accepted_params()}"
+        )
+    window = endpoint.window.with_trim(
+        given.get(RECORD_TIME_FIELD), given.get(WINDOW_TRIM), endpoint=endpoint.name
+    )
+    return replace(endpoint, window=window)
 
 
 class Catalog:

@@ -39,3 +39,7 @@ class LmsDataChangedError(LmsPaginationError):
 
 class LmsResponseError(LmsError):
     """A response could not be read (not JSON, hostile XML, missing record path)."""
+
+
+class LmsRecordTimeError(LmsResponseError):
+    """A record's own timestamp, needed to trim it to the window, is missing or unreadable."""

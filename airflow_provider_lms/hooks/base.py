@@ -18,7 +18,7 @@ import requests
 from airflow.sdk import BaseHook
 
 from airflow_provider_lms.auth import Auth
-from airflow_provider_lms.catalog import Catalog, Endpoint, resolve_endpoint
+from airflow_provider_lms.catalog import Catalog, Endpoint, apply_trim_parameters, resolve_endpoint
 from airflow_provider_lms.exceptions import LmsConfigError, LmsError
 from airflow_provider_lms.json_body import check_non_finite_mode, parse_json_body
 from airflow_provider_lms.lineage import report_hook_input
@@ -308,6 +308,7 @@ class LmsHook(BaseHook):
         if not isinstance(parameters, (Mapping, type(None))):
             raise LmsConfigError(f"parameters must be a dict, not {type(parameters).__name__}")
         resolved, given = self.adapt(self.resolve(endpoint), dict(parameters or {}))
+        resolved = apply_trim_parameters(resolved, given)  # record_time_field / window_trim
         if resolved.max_page_size is None and self.max_page_size is not None:
             resolved = replace(resolved, max_page_size=self.max_page_size)
         window = parse_window(window_start, window_end)
@@ -354,7 +355,7 @@ class LmsHook(BaseHook):
             seen = PageResponse(dict(response.headers), body, received)
             records, skipped = checks.after_page(number, records, paginator.declared(seen))
             if plan.window is not None and endpoint.window is not None:
-                records = [r for r in records if endpoint.window.contains(r, plan.window)]
+                records = [r for r in records if endpoint.window.contains(r, plan.window, endpoint.name)]
             total += len(records)
             elapsed = max(time.monotonic() - started, 1e-6)
             self.log.info(

@@ -16,7 +16,15 @@ PAGE_SIZE_MAX = 500  # the official API's per_page ceiling (the connector guide 
 
 def _day_window(record_field: str) -> DateRangeFilter:
     # Whole days with undocumented edges: ask a day wider each side, keep by the record's own time.
-    return DateRangeFilter("date_from", "date_to", fmt="%Y-%m-%d", whole_days=True, record_field=record_field)
+    # The docs we have show no record fields, so the field name is our guess (flagged unconfirmed).
+    return DateRangeFilter(
+        "date_from",
+        "date_to",
+        fmt="%Y-%m-%d",
+        whole_days=True,
+        record_field=record_field,
+        record_field_confirmed=False,
+    )
 
 
 # id_field: only where the record is an entity with its own unique id. Memberships (user records
@@ -45,7 +53,8 @@ LEARNUPON_CATALOG = Catalog(
             window=_day_window("updated_at"),
             id_field="id",
             description="Enrollments updated in the window (date_from/date_to, whole days, trimmed to the "
-            "window by updated_at). The official API lists them at /enrollments/search; override "
+            "window by updated_at, a field name the docs do not confirm: record_time_field names "
+            "another). The official API lists them at /enrollments/search; override "
             "the path with {'name': 'enrollments', 'path': '/enrollments'} if your portal differs.",
         ),
         Endpoint(
@@ -98,11 +107,17 @@ LEARNUPON_CATALOG = Catalog(
             "/audit-trails",
             "$.trails[*]",
             window=DateRangeFilter(
-                "date_range", fmt="%Y-%m-%d", joiner=",", whole_days=True, record_field="created_at"
+                "date_range",
+                fmt="%Y-%m-%d",
+                joiner=",",
+                whole_days=True,
+                record_field="created_at",
+                record_field_confirmed=False,
             ),
             id_field="id",
-            description="Audit events created in the window (date_range=from,to; LearnUpon keeps the last "
-            "30 days only). The connector guide's /audit_trails path is not the official one.",
+            description="Audit events created in the window (date_range=from,to, whole days, trimmed by "
+            "created_at, a field name the docs do not confirm; LearnUpon keeps the last 30 days only). "
+            "The connector guide's /audit_trails path is not the official one.",
         ),
         Endpoint(
             "certifications",

@@ -180,12 +180,13 @@ class BodyDateRange(WindowMapping):
     NexPort documents them as strict ("after", "before"). For ``[start, end)`` we send
     ``after = start - 1 tick`` and ``before = end``: exact with strict filters at NexPort's own
     precision. Records are also kept by ``record_field``, so a server whose filters include their
-    edges loses nothing and adds nothing either.
+    edges loses nothing and adds nothing either (strictly: a record without a readable
+    ``record_field`` stops the extract, see :meth:`WindowMapping.contains`).
     """
 
-    def __init__(self, start_key: str, end_key: str, record_field: str) -> None:
+    def __init__(self, start_key: str, end_key: str, record_field: str, *, confirmed: bool = True) -> None:
         self.start_key, self.end_key = start_key, end_key
-        self.record_field = record_field
+        self.record_field, self.record_field_confirmed = record_field, confirmed
         self.owned_params = (start_key, end_key)
 
     def apply(self, request: PageRequest, window: Window) -> None:
@@ -229,10 +230,16 @@ def _counted_body_pages() -> Paginator:
 # ---- catalog ------------------------------------------------------------------------------------
 
 LEARNING = "/LearningApi"
+# SearchEnrollments' documented sample shows enrollment_date only; completion_date and
+# last_activity_date are the names other NexPort enrollment items use (unconfirmed here).
 ENROLLMENT_DATES: dict[str, WindowMapping] = {
     "enrolled": BodyDateRange("utc_enrolled_after", "utc_enrolled_before", "enrollment_date"),
-    "completed": BodyDateRange("utc_completed_after", "utc_completed_before", "completion_date"),
-    "last_activity": BodyDateRange("utc_activity_after", "utc_activity_before", "last_activity_date"),
+    "completed": BodyDateRange(
+        "utc_completed_after", "utc_completed_before", "completion_date", confirmed=False
+    ),
+    "last_activity": BodyDateRange(
+        "utc_activity_after", "utc_activity_before", "last_activity_date", confirmed=False
+    ),
 }
 
 
