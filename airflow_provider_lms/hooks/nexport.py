@@ -132,7 +132,7 @@ class NexPortEndpoint(Endpoint):
         if not self.date_fields:
             return self
         choice = (parameters or {}).get(DATE_FIELD) or next(iter(self.date_fields))
-        if choice not in self.date_fields:
+        if not isinstance(choice, str) or choice not in self.date_fields:
             raise LmsConfigError(
                 f"endpoint {self.name!r}: {DATE_FIELD}={choice!r} is not one of {list(self.date_fields)}"
             )
