@@ -88,6 +88,7 @@ def test_empty_fan_out_commits_an_empty_partition(tmp_path):
     window = {"start": WINDOW[0], "end": WINDOW[1]}
     committed = commit_partition(partition.as_uri(), [], run_id="r", window=window)
     assert committed["files"] == [] and committed["records"] == 0 and committed["window"] == window
+    assert run.data_interval_start.strftime("%Y-%m-%d") == day, run.data_interval_start
     assert [p.name for p in partition.iterdir()] == [MANIFEST_NAME]
     assert list(iter_output(committed["manifest"])) == []
 
@@ -135,3 +136,28 @@ def test_example_dag_rerun_of_a_window_prunes_stale_batches(twin_factory, connec
     assert manifest["run_id"] == rerun.run_id and manifest["dag_id"] == "learnupon_courses_enrollments"
     records = list(iter_output(f"{partition.as_uri()}/{MANIFEST_NAME}"))
     assert manifest["records"] == len(records) and all(r["id"] != -1 for r in records)
+
+
+def test_a_window_whose_fan_out_became_empty_commits_an_empty_partition(
+    twin_factory, connect, run_dag, tmp_path
+):
+    """No user was edited in the window: the mapped user_enrollments task expands to nothing (skipped),
+    and the commit still runs (trigger rule none_failed), removing the batches of an earlier run."""
+    running = twin_factory("absorb")
+    extra = {**running.connection()["extra"], "token_cache_dir": str(tmp_path / "tokens")}
+    connect(running, "absorb_default", extra=extra)
+    day = "2026-12-14"  # after the sandbox's data: nobody was edited that day
+    partition = tmp_path / "out" / "absorb" / "user_enrollments" / day
+    partition.mkdir(parents=True)
+    for index in range(2):  # what an earlier run of the window left
+        (partition / f"batch-{index:03d}.jsonl").write_text(json.dumps({"id": f"old-{index}"}) + "\n")
+    run, out = run_dag("absorb_users_courses_enrollments", "2026-12-15")  # the window [12-14, 12-15)
+    assert run.state == "success"
+    states = {(ti.task_id, ti.map_index): ti.state for ti in run.get_task_instances()}
+    assert states[("commit_user_enrollments", -1)] == "success"
+    assert not any(task == "user_enrollments" and state == "success" for (task, _), state in states.items())
+    assert run.data_interval_start.strftime("%Y-%m-%d") == day, run.data_interval_start
+    assert [p.name for p in partition.iterdir()] == [MANIFEST_NAME]
+    manifest = read_manifest(partition.as_uri())
+    assert manifest["files"] == [] and manifest["records"] == 0 and manifest["run_id"] == run.run_id
+    assert manifest["window"]["start"].startswith(day)
