@@ -176,7 +176,7 @@ class CeleryCluster(AirflowInstance):
     def start_dag_processor(self) -> AirflowProcess:
         return self.spawn("dag-processor", "dag-processor")
 
-    def start_worker(self, name: str, *, concurrency: int = 2, timeout: float = 120.0) -> AirflowProcess:
+    def spawn_worker(self, name: str, *, concurrency: int = 2) -> AirflowProcess:
         """``airflow celery worker`` as if on its own host: own HOME, TMPDIR, AIRFLOW_HOME, hostname."""
         host = self.home.parent / name
         for sub in ("home", "tmp", "airflow"):
@@ -201,12 +201,16 @@ class CeleryCluster(AirflowInstance):
         worker = AirflowProcess(f"worker {name}", argv, env, self.home / f"worker-{name}.log").start()
         self.processes.append(worker)
         self.workers[name] = host
+        return worker
+
+    @staticmethod
+    def wait_ready(worker: AirflowProcess, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:  # celery logs "ready." once it consumes the queue
             if not worker.alive():
                 raise worker.failure("exited")
             if "ready." in worker.log_path.read_text(errors="replace"):
-                return worker
+                return
             time.sleep(0.5)
         raise worker.failure(f"not ready after {timeout:.0f} s")
 
@@ -222,9 +226,11 @@ def celery_cluster(
         cluster = CeleryCluster(root / "airflow", dags_folder, db_url=db_url, broker_url=broker_url, env=env)
         stack.callback(cluster.stop)
         cluster.migrate()
-        cluster.start_api_server()
+        # Start everything at once (start-up is mostly imports: two cores overlap it), then wait.
+        started = [cluster.spawn_worker(name) for name in workers]
         cluster.start_dag_processor()
+        cluster.start_api_server()
         cluster.start_scheduler()
-        for name in workers:
-            cluster.start_worker(name)
+        for worker in started:
+            cluster.wait_ready(worker)
         yield cluster
