@@ -237,7 +237,13 @@ class LmsCommitPartitionOperator(BaseOperator):
             self.outlets.append(asset)
 
     def execute(self, context: Context) -> dict[str, Any]:
-        extracts = [] if self.extracts is None else list(self.extracts)
+        if self.extracts is None:
+            extracts = []
+        elif isinstance(self.extracts, Sequence):
+            # A mapped task's lazy XCom sequence: one slice request (iterating probes until a 404).
+            extracts = list(self.extracts[:])
+        else:
+            extracts = list(self.extracts)
         run = context.get("dag_run")
         interval = (context.get("data_interval_start"), context.get("data_interval_end"))
         window = None

@@ -164,6 +164,8 @@ class CeleryCluster(AirflowInstance):
             "AIRFLOW__CELERY__RESULT_BACKEND": f"db+{self.db_url}",
             "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
             "AIRFLOW__CORE__PARALLELISM": "8",
+            # Two shared cores run everything: give a busy api-server time before a task gives up.
+            "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "30",
             # Workers are told apart by the hostname each records on its task instances.
             "AIRFLOW__CORE__HOSTNAME_CALLABLE": "tests.cluster_hostname.worker_hostname",
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
