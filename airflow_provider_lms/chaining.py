@@ -2,6 +2,9 @@
 
 ids = read_field(courses_result["uri"], "id")
 batches = batched_parameters(ids, "course_id", batch_size=20)   # -> expand(parameters=batches)
+
+A partition's manifest (``.../<window>/_manifest.json``, see :mod:`airflow_provider_lms.partitions`)
+reads as the records of exactly the files it lists: ``read_field(commit_result["manifest"], "id")``.
 """
 
 from __future__ import annotations
@@ -11,15 +14,21 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from airflow_provider_lms.partitions import is_manifest, manifest_files
 from airflow_provider_lms.records import get_dotted
 from airflow_provider_lms.writers import as_storage_path
 
 
 def iter_output(uri: str) -> Iterator[dict[str, Any]]:
-    """Records of a ``.jsonl``, ``.jsonl.gz`` or ``.parquet`` file written by LmsExtractOperator.
+    """Records of a ``.jsonl``, ``.jsonl.gz`` or ``.parquet`` file written by LmsExtractOperator,
+    or of every file a partition manifest (``_manifest.json``) lists, in the manifest's order.
 
     Parquet columns that hold JSON text (objects and arrays) come back as that text.
     """
+    if is_manifest(uri):
+        for listed in manifest_files(uri):
+            yield from iter_output(listed)
+        return
     path = as_storage_path(uri)
     if str(uri).endswith(".parquet"):
         yield from _iter_parquet(path)

@@ -1,10 +1,12 @@
 """LearnUpon: react to "new enrollments landed" instead of guessing when the extract finishes.
 
 Every LmsExtractOperator updates the asset ``lms://<conn_id>/<endpoint>``; the enrollments extract of
-``learnupon_courses_enrollments`` updates ``lms://learnupon_default/enrollments`` once per mapped
-batch. This DAG is scheduled on that asset: the scheduler starts a run after new events arrive and
-hands it every event since the previous run. Each event's extra names the file it wrote
-(``uri``), how many records it holds and the window it covers, so the run reads exactly those files.
+``learnupon_courses_enrollments`` updates ``lms://learnupon_default/enrollments`` once per window,
+when its commit task has written the partition's manifest. This DAG is scheduled on that asset: the
+scheduler starts a run after new events arrive and hands it every event since the previous run.
+Each event's extra names the manifest (``manifest``), how many records the partition holds and the
+window it covers; the run reads the records through the manifest, so exactly the files of the
+committed run, never a stale batch of an earlier one.
 """
 
 from __future__ import annotations
@@ -29,22 +31,23 @@ ENROLLMENTS = lms_asset("learnupon_default", "enrollments")
 def learnupon_enrollments_landed():
     @task
     def landed_files(triggering_asset_events=None) -> list[dict]:
-        """The files the triggering extracts wrote, from the events' extras."""
+        """The partitions the triggering commits wrote (their manifests), from the events' extras."""
         events = triggering_asset_events[ENROLLMENTS] if triggering_asset_events else []
         return [
-            {"uri": e.extra["uri"], "records": e.extra["records"], "window": e.extra["window"]}
+            {"uri": e.extra["manifest"], "records": e.extra["records"], "window": e.extra["window"]}
             for e in events
-            if e.extra.get("uri")
+            if e.extra.get("manifest")
         ]
 
     @task(multiple_outputs=False)  # one summary XCom, not one per key
     def status_counts(files: list[dict]) -> dict:
-        """Enrollments per status over the landed files: a stand-in for a warehouse load."""
+        """Enrollments per status over the landed partitions (read through their manifests): a
+        stand-in for a warehouse load."""
         counts: Counter[str] = Counter()
         for landed in files:
             counts.update(record["enrollment_status"] for record in iter_output(landed["uri"]))
         return {
-            "files": len(files),
+            "partitions": len(files),
             "records": sum(counts.values()),
             "by_status": dict(sorted(counts.items())),
         }

@@ -8,7 +8,8 @@ once would each spend the full budget: every LearnWorlds task here runs in the p
 run one after another and the school never sees more than its limit.
 
 Daily over real data intervals (CronDataIntervalTimetable): the event log file of a run holds the
-events created in its [start, end) window; courses, users and grades are full snapshots.
+events created in its [start, end) window; courses, users and grades are full snapshots. The
+batch files of a window form a partition committed by a manifest written last (``commit_*``).
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ import pendulum
 from airflow.sdk import dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
+from airflow_provider_lms.assets import lms_asset
 from airflow_provider_lms.chaining import batched_parameters, read_field
 from airflow_provider_lms.operators.extract import LmsExtractOperator
+from airflow_provider_lms.partitions import LmsCommitPartitionOperator
 
 CONN_ID = "learnworlds_default"
 #: One pool per LearnWorlds connection, one slot: the rate limit is per school, not per task.
@@ -52,14 +55,22 @@ def learnworlds_school_daily():
     batches = course_batches(courses.output)
 
     for endpoint in ("course_users", "course_grades"):
-        LmsExtractOperator.partial(
+        extracts = LmsExtractOperator.partial(
             task_id=endpoint,
             conn_id=CONN_ID,
             endpoint=endpoint,
             destination=f"{OUTPUT}/{endpoint}/{DAY}/{BATCH}",
             pool=POOL,
             pool_slots=1,
+            asset=False,  # the commit announces the whole partition
         ).expand(parameters=batches)
+        # No API call: outside the pool. Manifest last, then stale batch files of earlier runs go.
+        LmsCommitPartitionOperator(
+            task_id=f"commit_{endpoint}",
+            partition=f"{OUTPUT}/{endpoint}/{DAY}",
+            extracts=extracts.output,
+            asset=lms_asset(CONN_ID, endpoint),
+        )
 
     LmsExtractOperator(
         task_id="event_logs",

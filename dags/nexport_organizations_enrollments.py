@@ -16,10 +16,13 @@ import pendulum
 from airflow.sdk import dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
+from airflow_provider_lms.assets import lms_asset
 from airflow_provider_lms.chaining import batched_parameters, read_field
 from airflow_provider_lms.operators.extract import LmsExtractOperator
+from airflow_provider_lms.partitions import LmsCommitPartitionOperator
 
 OUTPUT = "{{ var.value.get('lms_output_root', 'file:///tmp/lms-output') }}/nexport"
+PARTITION = OUTPUT + "/enrollments/{{ data_interval_start | ds }}"
 ORGS_PER_TASK = 1
 
 
@@ -42,13 +45,20 @@ def nexport_organizations_enrollments():
     def organization_batches(organizations_result: dict) -> list[list[dict]]:
         return batched_parameters(read_field(organizations_result["uri"], "org_id"), "org_ids", ORGS_PER_TASK)
 
-    LmsExtractOperator.partial(
+    enrollments = LmsExtractOperator.partial(
         task_id="search_enrollments",
         conn_id="nexport_default",
         endpoint="search_enrollments",
-        destination=OUTPUT
-        + "/enrollments/{{ data_interval_start | ds }}/batch-{{ '%03d' % ti.map_index }}.jsonl",
+        destination=PARTITION + "/batch-{{ '%03d' % ti.map_index }}.jsonl",
+        asset=False,  # the commit announces the whole partition
     ).expand(parameters=organization_batches(organizations.output))
+    # Manifest last; batch files of an earlier run with more organizations are removed.
+    LmsCommitPartitionOperator(
+        task_id="commit_enrollments",
+        partition=PARTITION,
+        extracts=enrollments.output,
+        asset=lms_asset("nexport_default", "search_enrollments"),
+    )
 
 
 nexport_organizations_enrollments()

@@ -188,9 +188,9 @@ class AirflowInstance:
             if not server.alive():
                 raise server.failure("exited before answering")
             try:
-                if requests.get(f"{self.api_url}/api/v2/monitor/health", timeout=2).ok:
+                if requests.get(f"{self.api_url}/api/v2/monitor/health", timeout=5).ok:
                     return server
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not up yet, or busy starting
                 pass
             time.sleep(0.5)
         raise server.failure(f"not healthy after {timeout:.0f} s")
@@ -202,7 +202,10 @@ class AirflowInstance:
         while time.monotonic() < deadline:
             if not scheduler.alive():
                 raise scheduler.failure("exited")
-            health = requests.get(f"{self.api_url}/api/v2/monitor/health", timeout=5).json()
+            try:
+                health = requests.get(f"{self.api_url}/api/v2/monitor/health", timeout=10).json()
+            except requests.Timeout:  # a loaded machine: ask again
+                continue
             if health["scheduler"]["status"] == "healthy":
                 return scheduler
             time.sleep(1)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pendulum
+import pytest
 
 from tests.test_absorb_support import by_id, edited_in, shown
 
@@ -43,3 +44,43 @@ def test_users_and_courses_fan_out_to_enrollments(twin_factory, connect, run_dag
 
     # Every task (mapped ones included) built its own hook: the shared cache made one token do.
     assert running.twin.authentications == 1
+
+
+@pytest.fixture
+def fernet_key(monkeypatch):
+    """A Fernet key for this test's metadata database: Variables are stored encrypted."""
+    from airflow.models import crypto
+    from cryptography.fernet import Fernet
+
+    monkeypatch.setenv("AIRFLOW__CORE__FERNET_KEY", Fernet.generate_key().decode())
+    crypto.get_fernet.cache_clear()
+    yield
+    crypto.get_fernet.cache_clear()
+
+
+def test_token_shared_through_an_airflow_variable(twin_factory, connect, run_dag, tmp_path, fernet_key):
+    """token_store 'variable': the tasks share the token through an Airflow Variable, which Airflow
+    keeps Fernet-encrypted in its metadata database (each task here has its own cache directory's
+    host lock, the Variable is what they share)."""
+    from airflow.models.variable import Variable as VariableModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    running = twin_factory("absorb", seed=2)
+    extra = {
+        **running.connection()["extra"],
+        "token_cache_dir": str(tmp_path / "tokens"),
+        "token_store": "variable",
+    }
+    connect(running, "absorb_default", extra=extra)
+    run, _ = run_dag("absorb_users_courses_enrollments", "2026-10-20")
+    assert run.state == "success"
+    assert running.twin.authentications == 1 and running.twin.count(status=401) == 0
+    with create_session() as session:
+        rows = session.scalars(select(VariableModel).where(VariableModel.key.like("absorb_token_%"))).all()
+        stored = {row.key: (row.is_encrypted, row._val, row.val) for row in rows}
+    token_keys = [k for k in stored if not k.endswith("_lease")]
+    assert len(token_keys) == 1
+    encrypted, raw, plain = stored[token_keys[0]]
+    token = running.twin.issued_tokens[-1]
+    assert encrypted and token not in raw and json.loads(plain)["token"] == token

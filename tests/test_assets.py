@@ -54,11 +54,16 @@ def test_operator_declares_its_asset_unless_told_otherwise():
 
 
 def test_mapped_extracts_declare_the_asset_at_parse_time(dagbag):
-    enrollments = dagbag.dags["learnupon_courses_enrollments"].get_task("enrollments")
-    assert type(enrollments).__name__ == "MappedOperator" and enrollments.outlets == [ENROLLMENTS]
-    assert dagbag.dags["learnupon_courses_enrollments"].get_task("courses").outlets == [
-        lms_asset("learnupon_default", "courses")
-    ]
+    dag = dagbag.dags["learnupon_courses_enrollments"]
+    partial = LmsExtractOperator.partial(
+        task_id="t", conn_id="learnupon_default", endpoint="enrollments", destination="/x/{{ ds }}.jsonl"
+    )
+    assert partial.kwargs["outlets"] == [ENROLLMENTS]
+    # The example DAG's batches announce nothing themselves: the partition's commit does, once.
+    enrollments = dag.get_task("enrollments")
+    assert type(enrollments).__name__ == "MappedOperator" and enrollments.outlets == []
+    assert dag.get_task("commit_enrollments").outlets == [ENROLLMENTS]
+    assert dag.get_task("courses").outlets == [lms_asset("learnupon_default", "courses")]
 
 
 def test_downstream_example_dag_is_scheduled_on_the_enrollments_asset(dagbag):
@@ -122,15 +127,18 @@ def test_dag_run_emits_asset_events_that_queue_the_downstream_dag(twin_factory, 
         "pages": 1,
         "window": window,
     }
-    # One event per mapped batch, each naming its own file and counting its own records.
-    assert sorted(by_asset) == [("lms://learnupon_default/enrollments", "enrollments", i) for i in range(3)]
+    # One event for the window's partition, naming its manifest (written last) and its files.
+    assert sorted(by_asset) == [("lms://learnupon_default/enrollments", "commit_enrollments", -1)]
+    extra = by_asset[("lms://learnupon_default/enrollments", "commit_enrollments", -1)]
+    partition = out / f"learnupon/enrollments/{day}"
+    assert extra["manifest"] == extra["uri"] == f"{partition.as_uri()}/_manifest.json"
+    assert extra["files"] == [f"batch-{i:03d}.jsonl" for i in range(3)]
+    assert extra["window"] == window and extra["run_id"] == run.run_id
+    assert sorted(p.name for p in partition.iterdir()) == ["_manifest.json", *extra["files"]]
     landed = []
-    for (_, _, index), extra in sorted(by_asset.items()):
-        path = out / f"learnupon/enrollments/{day}/batch-{index:03d}.jsonl"
-        assert extra["uri"] == path.as_uri() and extra["window"] == window
-        records = [json.loads(line) for line in path.read_text().splitlines()]
-        assert extra["records"] == len(records) and extra["pages"] >= 10
-        landed.extend(records)
+    for name in extra["files"]:
+        landed.extend(json.loads(line) for line in (partition / name).read_text().splitlines())
+    assert extra["records"] == len(landed)
     expected = [e for e in twin.twin.data["enrollments"] if _in_window(e, start, end)]
     assert expected and sorted(r["id"] for r in landed) == sorted(e["id"] for e in expected)
     # The scheduler's own queue: "new enrollments landed" will start the downstream DAG.
@@ -144,7 +152,7 @@ def test_dag_run_emits_asset_events_that_queue_the_downstream_dag(twin_factory, 
     )
     summary = downstream.get_task("status_counts").python_callable(files)
     assert summary == {
-        "files": 3,
+        "partitions": 1,
         "records": len(expected),
         "by_status": dict(sorted(Counter(e["enrollment_status"] for e in expected).items())),
     }

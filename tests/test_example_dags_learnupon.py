@@ -6,6 +6,8 @@ import json
 
 import pendulum
 
+from airflow_provider_lms.chaining import iter_output
+from airflow_provider_lms.partitions import read_manifest
 from airflow_provider_lms.windows import parse_record_time
 
 
@@ -46,3 +48,7 @@ def test_exam_results_dag_chains_exams_to_results(twin_factory, connect, run_dag
         assert len(files) == -(-len(exam_ids) // 5)
         got = [r for f in files for r in _read_jsonl(f)]
         assert got == [r for e in sorted(exam_ids) for r in twin.twin.data[key] if r["exam_id"] == e]
+        # The partition's manifest lists exactly those files, and reads as the same records.
+        manifest = out / f"learnupon/{endpoint}/{day}/_manifest.json"
+        assert list(iter_output(manifest.as_uri())) == got
+        assert [f["name"] for f in read_manifest(manifest.as_uri())["files"]] == [f.name for f in files]

@@ -16,6 +16,7 @@ from urllib.parse import quote, quote_plus
 import pendulum
 from sqlalchemy import select
 
+from airflow_provider_lms.partitions import read_manifest
 from airflow_provider_lms.windows import parse_record_time
 
 DAG_ID = "nexport_organizations_enrollments"
@@ -71,6 +72,9 @@ def test_organizations_enrollments_dag_with_faults_at_debug(twin_factory, connec
     ]
     batches = sorted((out / f"nexport/enrollments/{day}").glob("batch-*.jsonl"))
     assert len(batches) == len(organizations)  # one mapped task per organization
+    manifest = read_manifest((out / f"nexport/enrollments/{day}").as_uri())  # the commit's, written last
+    assert [f["name"] for f in manifest["files"]] == [b.name for b in batches]
+    assert manifest["run_id"] == run.run_id
     got = [r for b in batches for r in _read_jsonl(b)]
     expected = [e for e in twin.data["enrollments"] if start <= parse_record_time(e["enrollment_date"]) < end]
     assert expected and sorted(got, key=lambda e: e["enrollment_id"]) == sorted(

@@ -51,6 +51,12 @@ CONNECTION_TYPE = {
             "Where the processes of one worker share the API token (Absorb keeps one token per user). "
             "Empty: a private directory under the system temp dir. 'off': one token per process.",
         ),
+        "token_store": text_field(
+            "Token store",
+            "Where workers on different hosts share the token. Empty or 'file': the token cache "
+            "directory (one host). 'variable': an Airflow Variable (encrypted, every worker reaches it). "
+            "A URI such as s3://bucket/absorb-tokens: a shared directory (Fernet-encrypted).",
+        ),
         **COMMON_FIELDS,
     },
 }

@@ -21,7 +21,8 @@ from airflow_provider_lms.absorb_query import (
     ODataWindow,
     RecordWindow,
 )
-from airflow_provider_lms.absorb_token_cache import cache_key, token_store
+from airflow_provider_lms.absorb_shared_token import select_token_store
+from airflow_provider_lms.absorb_token_cache import cache_key
 from airflow_provider_lms.auth import Auth, header_safe
 from airflow_provider_lms.catalog import Catalog, Endpoint, Param
 from airflow_provider_lms.exceptions import LmsConfigError, LmsResponseError
@@ -323,8 +324,9 @@ class AbsorbHook(LmsHook):
     login / password = an admin's username / password; extra ``private_key`` = the portal's API key.
 
     Tokens are shared by the processes of one worker through a file cache (extra
-    ``token_cache_dir``; ``off`` keeps them per process): see docs/absorb.md before running many
-    Absorb tasks at once.
+    ``token_cache_dir``; ``off`` keeps them per process), or by every worker host through the
+    extra ``token_store`` (``variable`` or a shared directory URI): see docs/absorb.md before
+    running many Absorb tasks at once.
 
     :param conn_id: the Airflow connection id (type ``absorb``).
     :param token_cache_dir: overrides the connection's ``token_cache_dir`` extra.
@@ -384,10 +386,16 @@ class AbsorbHook(LmsHook):
         setting = (
             self._token_cache_dir if self._token_cache_dir is not None else self.extras.get("token_cache_dir")
         )
-        return AbsorbTokenAuth(
+        # token_store: the per-host file cache (default), or a home every worker host reaches.
+        store, auth_class = select_token_store(
+            self.extras.get("token_store"),
+            cache_key(self.base_url(), private_key, username, password),
+            setting,
+        )
+        return auth_class(
             lambda: self._authenticate(username, password, private_key),
             private_key=private_key,
-            store=token_store(setting, cache_key(self.base_url(), private_key, username, password)),
+            store=store,
             redactor=self.redactor,
             clock=self._clock,
         )
