@@ -25,6 +25,7 @@ from airflow_provider_lms.lineage import report_hook_input
 from airflow_provider_lms.page_checks import ExtractChecks, page_limit_from
 from airflow_provider_lms.page_request import PageRequest, PageResponse
 from airflow_provider_lms.pagination import Paginator
+from airflow_provider_lms.progress import PageProgress
 from airflow_provider_lms.redaction import Redactor, watch_third_party_logs
 from airflow_provider_lms.throttle import Throttle
 from airflow_provider_lms.transport import (
@@ -344,7 +345,10 @@ class LmsHook(BaseHook):
             page_size=plan.page_size,
         )
         request: PageRequest | None = paginator.start(plan.request.copy(), plan.page_size)
-        started, total, number = time.monotonic(), 0, 0
+        progress = PageProgress(
+            self.log, f"{self.conn_type} {endpoint.name}", plan.parameters, plan.page_size
+        )
+        number = 0
         while request is not None and (max_pages is None or number < max_pages):
             number += 1
             checks.before_page(number)
@@ -353,21 +357,11 @@ class LmsHook(BaseHook):
             records = selector.select(body)
             received = len(records)
             seen = PageResponse(dict(response.headers), body, received)
-            records, skipped = checks.after_page(number, records, paginator.declared(seen))
+            declared = paginator.declared(seen)
+            records, skipped = checks.after_page(number, records, declared)
             if plan.window is not None and endpoint.window is not None:
-                records = [r for r in records if endpoint.window.contains(r, plan.window, endpoint.name)]
-            total += len(records)
-            elapsed = max(time.monotonic() - started, 1e-6)
-            self.log.info(
-                "%s %s page %d: %d records (%d so far, %.0f records/s)%s",
-                self.conn_type,
-                endpoint.name,
-                number,
-                len(records),
-                total,
-                total / elapsed,
-                f", {skipped} already on the previous page skipped" if skipped else "",
-            )
+                records = [r for r in records if endpoint.window.contains(r, plan.window)]
+            progress.page(number, len(records), declared, skipped)
             yield Page(number, records, received, response.request, skipped)
             request = paginator.advance(request, seen)
         if request is None:

@@ -15,6 +15,7 @@ from airflow_provider_lms.hooks import hook_for_connection
 from airflow_provider_lms.hooks.base import EndpointSpec, LmsHook
 from airflow_provider_lms.lineage import ExtractFacts, api_dataset, operator_lineage
 from airflow_provider_lms.naive_times import naive_window_note
+from airflow_provider_lms.progress import parameter_label, window_label
 from airflow_provider_lms.storage import require_filesystem
 from airflow_provider_lms.writers import as_storage_path, atomic_output, writer_factory
 
@@ -142,17 +143,19 @@ class LmsExtractOperator(BaseOperator):
                 )
         elapsed = time.monotonic() - started
         name = plans[0].endpoint.name
+        start, end = window.as_strings() if window else (None, None)
         self.log.info(
-            "Extracted %d records in %d pages from %s %s to %s in %.1f s (%.0f records/s)",
+            "Extracted %d records in %d pages%s from %s %s, %s, to %s in %.1f s (%.0f records/s)",
             writer.count,
             pages,
+            f" ({len(plans)} parameter sets)" if len(plans) > 1 else "",
             self.hook.conn_type,
             name,
+            window_label(start, end),
             self.destination,
             elapsed,
             writer.count / max(elapsed, 1e-6),
         )
-        start, end = window.as_strings() if window else (None, None)
         facts.records, facts.pages, facts.window_start, facts.window_end = writer.count, pages, start, end
         self._extract_facts = facts
         self._describe_asset_events(context, writer.count, pages, start, end)
@@ -174,12 +177,24 @@ class LmsExtractOperator(BaseOperator):
         """One attempt: every plan's pages into one atomic output; (writer, pages, skipped)."""
         pages = skipped = 0
         with atomic_output(self.destination) as writer:
-            for plan in plans:
+            for number, plan in enumerate(plans, 1):
+                before, set_pages, started = writer.count, 0, time.monotonic()
                 for page in self.hook.iter_pages(plan):
                     writer.write(page.records)
                     facts.fields.observe(page.records)
-                    pages += 1
+                    set_pages += 1
                     skipped += page.skipped
+                pages += set_pages
+                if len(plans) > 1:  # one line per parameter set; the total follows in execute()
+                    self.log.info(
+                        "Parameter set %d/%d (%s): %d records in %d pages in %.1f s",
+                        number,
+                        len(plans),
+                        parameter_label(plan.parameters) or "no parameters",
+                        writer.count - before,
+                        set_pages,
+                        time.monotonic() - started,
+                    )
         return writer, pages, skipped
 
     def _describe_asset_events(
