@@ -52,11 +52,14 @@ def test_each_parameter_set_is_named_and_the_total_names_the_window(twin_factory
         expected = len([r for r in twin.twin.data["exam_results"] if r["exam_id"] == exam])
         assert any(f"learnupon exam_results [exam_id={exam}] page 1:" in m for m in out)
         assert any(
-            re.search(rf"Parameter set \d/2 \(exam_id={exam}\): {expected} records in \d+ pages", m) for m in out
+            re.search(rf"Parameter set \d/2 \(exam_id={exam}\): {expected} records in \d+ pages", m)
+            for m in out
         )
     summary = [m for m in out if "Extracted" in m]
     assert len(summary) == 1
-    assert f"Extracted {result['records']} records in {result['pages']} pages (2 parameter sets)" in summary[0]
+    assert (
+        f"Extracted {result['records']} records in {result['pages']} pages (2 parameter sets)" in summary[0]
+    )
     assert "window [2026-10-20T00:00:00+00:00, 2026-10-21T00:00:00+00:00)" in summary[0]
 
 
