@@ -93,9 +93,9 @@ class PathBackend:
     """Records as files in an ObjectStoragePath directory; values Fernet-encrypted when ``secret``."""
 
     def __init__(self, uri: str) -> None:
-        from airflow_provider_lms.writers import as_storage_path
+        from airflow_provider_lms.writers import storage_path
 
-        self.directory = as_storage_path(uri)
+        self.directory = storage_path(uri)  # a folder: the file-destination checks do not apply
         self.location = uri
 
     def _fernet(self):

@@ -146,26 +146,30 @@ def writer_factory(uri: str):
     )
 
 
-def as_storage_path(uri: str) -> ObjectStoragePath:
-    """``file:///x``, ``s3://bucket/x`` ..., or a plain absolute path (taken as a local file).
-
-    Refuses, before any extract work, a destination that cannot be a file: empty, relative, a
-    folder (ends with ``/`` or is an existing directory), ``file://`` naming another host, a parent
-    that is a file, or a filesystem that is not installed.
-    """
+def storage_path(uri: str) -> ObjectStoragePath:
+    """``file:///x``, ``s3://bucket/x`` ..., or a plain absolute path, as an ObjectStoragePath: a
+    file or a folder (partitions). Refuses empty, relative and other-host ``file:`` URIs and
+    filesystems that are not installed."""
     text = str(uri).strip()
     if not text:
         raise LmsConfigError("destination is empty: give a URI such as file:///data/lms/users.jsonl")
     text = _local_uri(text)
-    if text.endswith("/"):
-        raise LmsConfigError(
-            f"destination {uri!r} ends with '/', a folder: name the file, e.g. {text}users.jsonl"
-        )
     try:
         path = ObjectStoragePath(text)
         path.fs  # noqa: B018  (resolves the filesystem: an uninstalled one fails here, not mid-extract)
     except (ValueError, ImportError) as exc:
         raise LmsConfigError(_filesystem_help(uri, text, exc)) from None
+    return path
+
+
+def as_storage_path(uri: str) -> ObjectStoragePath:
+    """:func:`storage_path` for a destination FILE: refuses, before any extract work, one that
+    cannot be a file (ends with ``/``, is an existing directory, or has a file for a parent)."""
+    path = storage_path(uri)
+    if str(uri).strip().endswith("/"):
+        raise LmsConfigError(
+            f"destination {uri!r} ends with '/', a folder: name the file, e.g. {str(uri).strip()}users.jsonl"
+        )
     if path.protocol in ("file", "local"):
         _check_local(uri, path.path)
     return path
