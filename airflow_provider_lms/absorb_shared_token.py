@@ -133,32 +133,6 @@ class PathBackend:
         partial.replace(self.directory / name)  # readers see the old record or the new, whole
 
 
-def _token_to_text(token: CachedToken) -> str:
-    return json.dumps(
-        {
-            "token": token.token,
-            "obtained_at": token.obtained_at,
-            "expires_at": token.expires_at,
-            "authentications": token.authentications,
-        }
-    )
-
-
-def _token_from_text(text: str | None) -> CachedToken | None:
-    if not text:
-        return None
-    try:
-        data = json.loads(text)
-        return CachedToken(
-            token=str(data["token"]),
-            obtained_at=float(data["obtained_at"]),
-            expires_at=float(data["expires_at"]),
-            authentications=int(data.get("authentications", 1)),
-        )
-    except (ValueError, KeyError, TypeError):
-        return None  # torn or foreign: authenticate afresh (under the lease)
-
-
 class SharedTokenStore:
     """The token record and its lease in a :class:`RecordBackend`; see the module docstring.
 
@@ -204,10 +178,10 @@ class SharedTokenStore:
             self.backend.set(name, value)
 
     def read(self) -> CachedToken | None:
-        return _token_from_text(self._get(self.token_name, secret=True))
+        return CachedToken.from_json(self._get(self.token_name, secret=True))
 
     def write(self, token: CachedToken) -> None:
-        self._set(self.token_name, _token_to_text(token), secret=True)
+        self._set(self.token_name, token.to_json(), secret=True)
 
     def _lease(self) -> dict[str, Any] | None:
         try:

@@ -18,6 +18,7 @@ The kernel drops an ``flock`` when its holder dies, so a killed task never leave
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import hashlib
 import json
@@ -71,6 +72,25 @@ class CachedToken:
 
     def usable(self, now: float, margin: float) -> bool:
         return now < self.expires_at - margin
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str | bytes | None) -> CachedToken | None:
+        """The token a store holds, or None for empty, torn or foreign content (authenticate afresh)."""
+        if not text:
+            return None
+        try:
+            data = json.loads(text)
+            return cls(
+                token=str(data["token"]),
+                obtained_at=float(data["obtained_at"]),
+                expires_at=float(data["expires_at"]),
+                authentications=int(data.get("authentications", 1)),
+            )
+        except (ValueError, KeyError, TypeError):
+            return None
 
 
 class MemoryTokenStore:
@@ -162,31 +182,14 @@ class FileTokenStore:
             info = os.fstat(handle.fileno())
             if info.st_uid != os.getuid() or info.st_mode & 0o077:
                 return None
-            try:
-                data = json.load(handle)
-                return CachedToken(
-                    token=str(data["token"]),
-                    obtained_at=float(data["obtained_at"]),
-                    expires_at=float(data["expires_at"]),
-                    authentications=int(data.get("authentications", 1)),
-                )
-            except (ValueError, KeyError, TypeError):
-                return None  # torn or foreign content: authenticate afresh
+            return CachedToken.from_json(handle.read())
 
     def write(self, token: CachedToken) -> None:
         # Write a private temporary file, then rename: readers never see half a token.
         partial = self.directory / f".{self.path.name}.{os.getpid()}.partial"
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(
-                {
-                    "token": token.token,
-                    "obtained_at": token.obtained_at,
-                    "expires_at": token.expires_at,
-                    "authentications": token.authentications,
-                },
-                handle,
-            )
+            handle.write(token.to_json())
         os.replace(partial, self.path)
 
 
