@@ -29,7 +29,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from airflow.sdk import Asset, BaseOperator, Context
+from airflow.sdk import Asset, BaseOperator, Context, ObjectStoragePath
 
 from airflow_provider_lms.exceptions import LmsConfigError, LmsError
 from airflow_provider_lms.writers import FORMATS, as_storage_path
@@ -48,6 +48,19 @@ def is_data_file(name: str) -> bool:
     """A file an extract writes (by suffix); hidden partial files and the manifest are not."""
     lower = name.lower()
     return not lower.startswith((".", "_")) and any(lower.endswith(suffix) for suffix in FORMATS)
+
+
+def partition_path(partition: str) -> ObjectStoragePath:
+    """The partition's DIRECTORY as an ObjectStoragePath (``as_storage_path`` is for files and
+    refuses directories): ``file:///x``, ``s3://bucket/x`` or a plain absolute path."""
+    text = str(partition).strip().rstrip("/")
+    if not text:
+        raise LmsConfigError("partition is empty: give the directory the mapped extracts write into")
+    if "://" not in text:
+        if not text.startswith("/"):
+            raise LmsConfigError(f"partition {text!r} is relative: give a URI or an absolute path")
+        text = f"file://{text}"
+    return ObjectStoragePath(text)
 
 
 def manifest_uri(partition: str) -> str:
@@ -85,7 +98,7 @@ def build_manifest(
     Raises before anything is written when an output lies outside the partition, is listed twice,
     is missing on storage, or when the extracts disagree about their window.
     """
-    directory = as_storage_path(partition)
+    directory = partition_path(partition)
     files: list[dict[str, Any]] = []
     windows: set[tuple[str | None, str | None]] = set()
     for result in extracts:
@@ -128,7 +141,7 @@ def build_manifest(
 
 def write_manifest(partition: str, manifest: Mapping[str, Any]) -> str:
     """Write ``manifest`` as ``<partition>/_manifest.json`` atomically; returns its URI."""
-    directory = as_storage_path(partition)
+    directory = partition_path(partition)
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / MANIFEST_NAME
     partial = directory / f".{MANIFEST_NAME}.{uuid.uuid4().hex}.partial"
@@ -144,7 +157,7 @@ def write_manifest(partition: str, manifest: Mapping[str, Any]) -> str:
 
 def prune_partition(partition: str, manifest: Mapping[str, Any]) -> list[str]:
     """Remove the data files of ``partition`` the manifest does not list; returns their names."""
-    directory = as_storage_path(partition)
+    directory = partition_path(partition)
     keep = {f["name"] for f in manifest["files"]}
     removed = []
     for entry in directory.iterdir():
