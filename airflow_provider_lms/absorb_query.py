@@ -38,14 +38,17 @@ def stable_sort(requested: str | None, unique_field: str) -> str:
 
 
 class AbsorbPaginator(PageNumberPaginator):
-    """``_limit`` + ``_offset`` as a page index from 0, stopping on ``totalItems`` or an empty page.
+    """``_limit`` + ``_offset`` as a page index from 0, stopping on ``totalItems``. An empty page
+    before ``totalItems`` is reached is an error, not the end (see :mod:`~airflow_provider_lms.pagination`).
 
     A stable ``_sort`` is always sent (``unique_field`` appended to any user sort): without it
     ties may come back in another order on every page and records repeat or go missing.
     """
 
     def __init__(self, unique_field: str | None = "id") -> None:
-        super().__init__("_offset", "_limit", first_page=0, total_items_path="totalItems")
+        super().__init__(
+            "_offset", "_limit", first_page=0, total_items_path="totalItems", served_page_size_path="limit"
+        )
         self.unique_field = unique_field
 
     def start(self, request: PageRequest, page_size: int | None) -> PageRequest:
@@ -75,9 +78,9 @@ class ODataWindow(WindowMapping):
 
     owned_params: tuple[str, ...] = ()  # _filter is shared with the DAG author, not owned
 
-    def __init__(self, field: str = EDITED_FIELD, param: str = "_filter") -> None:
+    def __init__(self, field: str = EDITED_FIELD, param: str = "_filter", *, confirmed: bool = True) -> None:
         self.field, self.param = field, param
-        self.record_field = field
+        self.record_field, self.record_field_confirmed = field, confirmed
 
     def expression(self, window: Window) -> str:
         start, end = odata_datetime(window.start), odata_datetime(ceil_to_second(window.end))
@@ -89,7 +92,8 @@ class ODataWindow(WindowMapping):
         request.params[self.param] = f"({theirs}) and ({ours})" if theirs else ours
 
     def describe(self) -> str:
-        return f"{self.param}: {self.field} ge <start> and {self.field} lt <end>"
+        text = f"{self.param}: {self.field} ge <start> and {self.field} lt <end>"
+        return f"{text}, kept by {self.trim_field_text()}" if self.record_field != self.field else text
 
 
 class ModifiedSinceWindow(WindowMapping):
@@ -108,11 +112,13 @@ class ModifiedSinceWindow(WindowMapping):
         request.params[self.param] = since.format("YYYY-MM-DDTHH:mm:ss") + "Z"
 
     def describe(self) -> str:
-        return f"{self.param}=<start - 1 s>, then {self.record_field} < <end> on our side"
+        return f"{self.param}=<start - 1 s>, then {self.trim_field_text()} < <end> on our side"
 
 
 class RecordWindow(WindowMapping):
     """No server-side date filter: keep the records whose own timestamp lies in the window."""
+
+    server_filter = False  # the trim is the whole window: window_trim="off" is refused
 
     def __init__(self, record_field: str = EDITED_FIELD) -> None:
         self.record_field = record_field
@@ -121,4 +127,4 @@ class RecordWindow(WindowMapping):
         return None
 
     def describe(self) -> str:
-        return f"{self.record_field} in [start, end), filtered on our side"
+        return f"{self.trim_field_text()} in [start, end), filtered on our side"

@@ -93,12 +93,9 @@ class PathBackend:
     """Records as files in an ObjectStoragePath directory; values Fernet-encrypted when ``secret``."""
 
     def __init__(self, uri: str) -> None:
-        from airflow.sdk import ObjectStoragePath
+        from airflow_provider_lms.writers import storage_path
 
-        text = str(uri).strip().rstrip("/")
-        if "://" not in text:
-            raise LmsConfigError(f"token_store {uri!r} is not a URI: give e.g. s3://bucket/absorb-tokens")
-        self.directory = ObjectStoragePath(text)  # a directory: writers.as_storage_path is for files
+        self.directory = storage_path(uri)  # a folder: the file-destination checks do not apply
         self.location = uri
 
     def _fernet(self):

@@ -4,7 +4,9 @@ Absorb keeps ONE token per user: each ``POST /authenticate`` invalidates the tok
 before. Mapped tasks run as separate processes, so tokens held in memory would knock each other
 out. Instead the token lives in a small file beside a lock file:
 
-- the file name is a hash of gateway, portal key and username; the file never holds the password;
+- the file name is a slow keyed hash of gateway, portal key, username AND password: a token only
+  ever serves the exact credentials that obtained it (a wrong password misses the cache and fails
+  at Absorb), and neither the name nor the file reveals any of them;
 - the directory is created ``0700`` and must belong to the current user, the token file is ``0600``;
 - ``fcntl.flock`` on the lock file makes "read the cache, else authenticate and write" atomic
   across processes, so only one process authenticates and the others reuse its token;
@@ -43,12 +45,21 @@ def default_cache_dir() -> Path:
     return Path(tempfile.gettempdir()) / f"airflow-lms-tokens-{os.getuid()}"
 
 
-def cache_key(base_url: str, private_key: str, username: str) -> str:
-    """Tokens are per portal and user. A regional gateway serves many portals (told apart by their
-    private key) whose usernames may coincide, so all three count; hashed, so the file name
-    reveals none of them."""
+#: PBKDF2 rounds for the cache key: the file name must not make guessing the password cheap.
+KEY_ROUNDS = 20_000
+
+
+def cache_key(base_url: str, private_key: str, username: str, password: str) -> str:
+    """The cache identity of one set of credentials.
+
+    Tokens are per portal and user: a regional gateway serves many portals (told apart by their
+    private key) whose usernames may coincide, so all count. The password counts too, so that a
+    token obtained with the right password never vouches for a wrong one. A PBKDF2 fingerprint
+    (salted with gateway, key and username), so the file name reveals none of them.
+    """
     identity = f"{base_url.rstrip('/').lower()}\n{private_key.strip().lower()}\n{username}"
-    return hashlib.sha256(identity.encode()).hexdigest()[:32]
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), identity.encode("utf-8"), KEY_ROUNDS)
+    return digest.hex()[:32]
 
 
 @dataclass(frozen=True)

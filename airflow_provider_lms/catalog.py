@@ -12,15 +12,23 @@ import difflib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from airflow_provider_lms.exceptions import LmsConfigError, LmsWindowError
 from airflow_provider_lms.page_request import PageRequest
 from airflow_provider_lms.pagination import Paginator, SinglePage, paginator_from_spec
 from airflow_provider_lms.records import AUTO, RecordSelector
-from airflow_provider_lms.windows import ZERO_WIDTH_HELP, Window, WindowMapping
+from airflow_provider_lms.windows import (
+    RECORD_TIME_FIELD,
+    WINDOW_TRIM,
+    ZERO_WIDTH_HELP,
+    Window,
+    WindowMapping,
+)
 
 PAGE_SIZE = "page_size"
+#: Reserved parameters of every windowed endpoint: they steer the window trim, never reach the vendor.
+TRIM_PARAMS = (RECORD_TIME_FIELD, WINDOW_TRIM)
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,8 @@ class Param:
     api_name: str | None = None  # the vendor's name when it differs from ours
     description: str = ""
     choices: tuple[Any, ...] = ()
+    #: The vendor takes several values here (a list of ids); every other parameter takes one value.
+    multiple: bool = False
 
     @property
     def wire_name(self) -> str:
@@ -57,6 +67,9 @@ class Endpoint:
     body: Mapping[str, Any] | None = None  # fixed JSON body (POST search endpoints)
     description: str = ""
     custom: bool = False  # custom endpoints pass unknown parameters through as query parameters
+    #: The record's own unique id (a field or dotted path such as ``course.id``), or None when the
+    #: records have none. Paging skips a record whose id was already on the previous page.
+    id_field: str | None = None
 
     @property
     def param_names(self) -> list[str]:
@@ -65,6 +78,8 @@ class Endpoint:
     def accepted_params(self) -> str:
         names = [f"{p.name} (required)" if p.required else p.name for p in self.params]
         names.append(PAGE_SIZE)
+        if self.window is not None and self.window.record_field is not None:
+            names.extend(TRIM_PARAMS)
         return ", ".join(names)
 
     def selector(self) -> RecordSelector:
@@ -112,6 +127,7 @@ class Endpoint:
             request.body = dict(self.body)
         for name, value in given.items():
             param = known.get(name) or Param(name)
+            value = self._check_shape(param, value)
             if param.choices and value not in param.choices:
                 raise LmsConfigError(
                     f"endpoint {self.name!r}: {name}={value!r} is not one of {list(param.choices)}"
@@ -119,7 +135,7 @@ class Endpoint:
             if value is None:
                 continue
             if param.location == "path":
-                path_values[param.wire_name] = quote(str(value), safe="")
+                path_values[param.wire_name] = quote(self._path_value(name, value), safe="")
             elif param.location == "body":
                 request.body_dict()[param.wire_name] = value
             else:
@@ -129,13 +145,49 @@ class Endpoint:
             self.window.apply(request, window)
         return request, page_size
 
+    def _check_shape(self, param: Param, value: Any) -> Any:
+        """One value for a single-value parameter: a list would silently send only its last item
+        (or a ``%5B...%5D`` path). Declared multi-value parameters take a list (a set is sorted)."""
+        many = isinstance(value, (list, tuple, set, frozenset))
+        if isinstance(value, Mapping) or (many and not param.multiple) or (many and param.location == "path"):
+            raise LmsConfigError(
+                f"endpoint {self.name!r}: {param.name} takes one value, not a {type(value).__name__} "
+                f"({_short(value)}). To extract several, pass a list of parameter dicts (one extract per "
+                f"dict), e.g. chaining.batched_parameters(ids, {param.name!r}, batch_size=10)"
+                + ("; this parameter wants a comma-separated string" if "comma" in param.description else "")
+            )
+        if many:
+            items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else list(value)
+            nested = [item for item in items if isinstance(item, (list, tuple, set, frozenset, Mapping))]
+            if nested:
+                raise LmsConfigError(
+                    f"endpoint {self.name!r}: {param.name} takes a flat list of values, not {_short(value)}"
+                )
+            return items
+        return value
+
+    def _path_value(self, name: str, value: Any) -> str:
+        """A path parameter may only fill its own segment: ``..`` or ``a/b`` would read another
+        endpoint (the URL layer resolves dot segments, and servers may decode ``%2e`` or ``%2F``),
+        so such values are refused before any request."""
+        text = str(value)
+        problem = _segment_problem(text)
+        if problem:
+            raise LmsConfigError(
+                f"endpoint {self.name!r}: path parameter {name}={text!r} {problem}; it would change "
+                "which URL is read. Give the id itself."
+            )
+        return text
+
     def _fill_path(self, values: dict[str, str]) -> str:
         try:
-            return self.path.format(**values)
+            path = self.path.format(**values)
         except KeyError as exc:
             raise LmsConfigError(
                 f"endpoint {self.name!r} path {self.path!r} needs parameter {exc.args[0]!r}"
             ) from None
+        check_relative_path(path, self.name)
+        return path
 
     def _page_size(self, value: Any) -> int | None:
         if value is None:
@@ -149,6 +201,27 @@ class Endpoint:
                 f"endpoint {self.name!r}: page_size={size} is out of range 1..{self.max_page_size}"
             )
         return size
+
+
+def apply_trim_parameters(endpoint: Endpoint, parameters: dict[str, Any]) -> Endpoint:
+    """Take ``record_time_field`` / ``window_trim`` out of ``parameters`` (in place) and return the
+    endpoint whose window trims by that field, or not at all (``window_trim="off"``).
+
+    A window trim keeps records by their own timestamp where the vendor filter is coarser than the
+    window; these reserved parameters fix a trim whose field the records do not carry.
+    """
+    given = {name: parameters.pop(name) for name in TRIM_PARAMS if name in parameters}
+    if not given:
+        return endpoint
+    if endpoint.window is None or endpoint.window.record_field is None:
+        raise LmsConfigError(
+            f"endpoint {endpoint.name!r} does not trim records to a window, so "
+            f"{' and '.join(given)} cannot apply; accepted parameters: {endpoint.accepted_params()}"
+        )
+    window = endpoint.window.with_trim(
+        given.get(RECORD_TIME_FIELD), given.get(WINDOW_TRIM), endpoint=endpoint.name
+    )
+    return replace(endpoint, window=window)
 
 
 class Catalog:
@@ -174,6 +247,9 @@ class Catalog:
         except KeyError:
             close = difflib.get_close_matches(name, self.endpoints, n=3)
             hint = f" Did you mean {', '.join(close)}?" if close else ""
+            from airflow_provider_lms.catalog_hints import wrong_vendor_hint
+
+            hint = wrong_vendor_hint(name, self.vendor) + hint
             raise LmsConfigError(
                 f"{self.vendor} has no endpoint {name!r}.{hint} Known endpoints: "
                 f"{', '.join(sorted(self.endpoints))}. For another path pass endpoint='/path' or a "
@@ -191,7 +267,60 @@ CUSTOM_KEYS = {
     "pagination",
     "max_page_size",
     "body",
+    "id_field",
 }
+
+
+def check_relative_path(path: Any, endpoint: str) -> None:
+    """Endpoint paths are relative to the connection's API root: credentials go only there.
+
+    An absolute URL (``http://elsewhere/x``), a protocol-relative one (``//elsewhere/x``) or
+    anything not starting with ``/`` (``@elsewhere/x`` would become ``https://api.host@elsewhere``)
+    is refused, even when it names the connection's own host: give the path instead.
+    """
+    text = str(path)
+    stripped = text.strip()
+    if (
+        not isinstance(path, str)
+        or not stripped.startswith("/")
+        or stripped.startswith(("//", "/\\"))
+        or stripped != text
+    ):
+        raise LmsConfigError(
+            f"endpoint {endpoint!r}: path {text!r} must be a path relative to the connection's API "
+            "root, starting with a single '/' (e.g. '/users'). Absolute or protocol-relative URLs are "
+            "refused: the connection's credentials are only ever sent to its own host."
+        )
+
+
+def _segment_problem(text: str) -> str | None:
+    """Why ``text`` cannot be one path segment (also once percent-decoded, as often as a chain of
+    servers and proxies might), or None."""
+    decoded = text
+    for _ in range(5):
+        once = unquote(decoded)
+        if once == decoded:
+            break
+        decoded = once
+    bad = [c for c in ("/", "\\", "?", "#") if c in decoded]
+    if not decoded.strip():
+        return "is empty"
+    if decoded.strip() in (".", ".."):
+        return "is a dot segment"
+    if bad:
+        return f"contains {' '.join(map(repr, bad))}"
+    if _has_control(decoded):
+        return "contains a control character"
+    return None
+
+
+def _has_control(text: str) -> bool:
+    return any(ord(c) < 32 or ord(c) == 127 for c in text)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def resolve_endpoint(catalog: Catalog, spec: str | Mapping[str, Any] | Endpoint) -> Endpoint:
@@ -199,7 +328,8 @@ def resolve_endpoint(catalog: Catalog, spec: str | Mapping[str, Any] | Endpoint)
     if isinstance(spec, Endpoint):
         return spec
     if isinstance(spec, str):
-        if spec.startswith("/"):
+        if spec.startswith("/") or "://" in spec:
+            check_relative_path(spec, spec)
             return Endpoint(name=spec, path=spec, records_path=AUTO, custom=True)
         return catalog.get(spec.strip())
     if not isinstance(spec, Mapping):
@@ -218,6 +348,8 @@ def resolve_endpoint(catalog: Catalog, spec: str | Mapping[str, Any] | Endpoint)
         )
     if spec.get("records_path"):
         RecordSelector(spec["records_path"], spec.get("metadata_path"))  # fail early on bad JSONPath
+    if "path" in spec:
+        check_relative_path(spec["path"], str(spec.get("name") or spec["path"]))
     if "name" in spec and spec["name"] in catalog:
         return replace(catalog.get(spec["name"]), **overrides)
     if not spec.get("path"):

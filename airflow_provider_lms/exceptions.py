@@ -31,5 +31,15 @@ class LmsPaginationError(LmsError):
     """The vendor's pages are inconsistent (a page repeats, a token loops): stopping beats looping."""
 
 
+class LmsDataChangedError(LmsPaginationError):
+    """The source changed while we paged (a declared total moved, or the records read do not add up
+    to it): offsets shifted, so records may repeat or be missing. The operator restarts such an
+    extract once from page one before failing."""
+
+
 class LmsResponseError(LmsError):
     """A response could not be read (not JSON, hostile XML, missing record path)."""
+
+
+class LmsRecordTimeError(LmsResponseError):
+    """A record's own timestamp, needed to trim it to the window, is missing or unreadable."""

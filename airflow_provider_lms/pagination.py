@@ -1,19 +1,37 @@
 """Pagination strategies: each a small class that sets up the first request and derives the next.
 
-Every strategy stops on its own signal; :class:`PageLoopGuard` stops any of them when a vendor
-serves the same page twice, so a lying server produces an error instead of an endless extract.
+Every strategy stops on its own signal and says what the vendor declared about the whole extract
+(:class:`Declared`: totals, the page size it served); :mod:`airflow_provider_lms.page_checks` holds
+those declarations against the pages that actually arrive (repeats, bounds, totals).
+
+Two rules every strategy follows, because a silent end is silent data loss:
+
+* an empty page while the vendor still says "more" (a has-next header, a total not reached) is an
+  error, never the end;
+* a short page is the end only where the vendor says how many records it serves per page; where
+  nothing tells, paging goes on to an empty page (one extra request, never a lost tail).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import Any
 
 from airflow_provider_lms.exceptions import LmsConfigError, LmsPaginationError
 from airflow_provider_lms.page_request import PageRequest, PageResponse
 from airflow_provider_lms.records import get_dotted, get_int
+
+
+@dataclass(frozen=True)
+class Declared:
+    """What one page says about the whole extract; None where the vendor did not say."""
+
+    total_items: int | None = None
+    total_pages: int | None = None
+    page_size: int | None = None  # records per page the server says it served
+    items_field: str = "total"  # where the totals came from, for messages
+    pages_field: str = "total pages"
 
 
 class Paginator(ABC):
@@ -33,6 +51,10 @@ class Paginator(ABC):
     def advance(self, request: PageRequest, response: PageResponse) -> PageRequest | None:
         """Return the next page's request, or None after the last page."""
 
+    def declared(self, response: PageResponse) -> Declared:
+        """What this page declares about the whole extract (nothing by default)."""
+        return Declared()
+
     def _target(self, request: PageRequest) -> dict[str, Any]:
         return request.params if self.location == "query" else request.body_dict()
 
@@ -49,12 +71,36 @@ def _truthy_header(value: str) -> bool:
     return value.strip().lower() in ("true", "1", "yes")
 
 
+def _served_page_size(response: PageResponse, header: str | None, path: str | None) -> int | None:
+    value: Any = _header(response.headers, header) if header else None
+    if value is None and path:
+        value = get_dotted(response.body, path)
+    try:
+        size = int(value)
+    except (TypeError, ValueError):
+        return None
+    return size if size > 0 else None
+
+
+def empty_page_error(where: str, signal: str, records_seen: int) -> LmsPaginationError:
+    """An empty page although the vendor says more follow: stopping here would lose the rest."""
+    return LmsPaginationError(
+        f"{where} came back empty although {signal} ({records_seen} records read so far): ending "
+        "here would silently lose the rest, so the extract stopped. The server lost its place or "
+        "records were removed while paging: re-run the task; if it happens again, a smaller "
+        "page_size or a narrower window may help, and the vendor should hear about it"
+    )
+
+
 class PageNumberPaginator(Paginator):
     """``page`` (or a page index) and a page size, stopping on the first signal the vendor gives.
 
     Stop signals, in order: a has-next header, a total-pages field, a total-items field (counted
     against records seen, so a server that caps the page size below our request still works),
-    and finally a short or empty page.
+    and finally an empty page, or a page shorter than the page size the server says it served
+    (``served_page_size_header`` / ``served_page_size_path``). An empty page while one of the
+    first three still says "more" is an error. Without any of these signals a short page is not
+    trusted as the last one: servers cap ``per_page`` below what we ask without saying so.
     """
 
     def __init__(
@@ -66,11 +112,17 @@ class PageNumberPaginator(Paginator):
         has_next_header: str | None = None,
         total_pages_path: str | None = None,
         total_items_path: str | None = None,
+        served_page_size_header: str | None = None,
+        served_page_size_path: str | None = None,
         location: str = "query",
     ) -> None:
         self.page_param, self.page_size_param, self.first_page = page_param, page_size_param, first_page
         self.has_next_header = has_next_header
         self.total_pages_path, self.total_items_path = total_pages_path, total_items_path
+        self.served_page_size_header, self.served_page_size_path = (
+            served_page_size_header,
+            served_page_size_path,
+        )
         self.location = location
         self.page = first_page
         self.records_seen = 0
@@ -90,22 +142,41 @@ class PageNumberPaginator(Paginator):
         self._target(following)[self.page_param] = self.page
         return following
 
+    def declared(self, response: PageResponse) -> Declared:
+        return Declared(
+            total_items=get_int(response.body, self.total_items_path) if self.total_items_path else None,
+            total_pages=get_int(response.body, self.total_pages_path) if self.total_pages_path else None,
+            page_size=_served_page_size(response, self.served_page_size_header, self.served_page_size_path),
+            items_field=self.total_items_path or "total",
+            pages_field=self.total_pages_path or "total pages",
+        )
+
     def _has_more(self, response: PageResponse) -> bool:
+        count = response.record_count
+        more: bool | None = None
+        signal = ""
         if self.has_next_header:
             value = _header(response.headers, self.has_next_header)
             if value is not None:
-                return _truthy_header(value) and response.record_count > 0
-        if self.total_pages_path:
+                more, signal = _truthy_header(value), f"the {self.has_next_header} header says {value!r}"
+        if more is None and self.total_pages_path:
             total_pages = get_int(response.body, self.total_pages_path)
             if total_pages is not None:
-                return self.page - self.first_page + 1 < total_pages
-        if self.total_items_path:
+                more = self.page - self.first_page + 1 < total_pages
+                signal = f"{self.total_pages_path} says {total_pages} pages"
+        if more is None and self.total_items_path:
             total = get_int(response.body, self.total_items_path)
             if total is not None:
-                return self.records_seen < total and response.record_count > 0
-        if response.record_count == 0:
+                more = self.records_seen < total
+                signal = f"{self.total_items_path} says {total} records"
+        if more is not None:
+            if more and count == 0:
+                raise empty_page_error(f"page {self.page_param}={self.page}", signal, self.records_seen)
+            return more
+        if count == 0:
             return False
-        return self.page_size is None or response.record_count >= self.page_size
+        served = _served_page_size(response, self.served_page_size_header, self.served_page_size_path)
+        return served is None or count >= served
 
 
 class TokenPaginator(Paginator):
@@ -139,7 +210,8 @@ class TokenPaginator(Paginator):
 
 
 class OffsetPaginator(Paginator):
-    """Row offsets (``offset`` / ``limit``), stopping on a total or a short page."""
+    """Row offsets (``offset`` / ``limit``), stopping on a total, an empty page, or a page shorter
+    than the page size the server says it served. An empty page before the total is an error."""
 
     def __init__(
         self,
@@ -147,10 +219,16 @@ class OffsetPaginator(Paginator):
         page_size_param: str | None = "limit",
         *,
         total_items_path: str | None = None,
+        served_page_size_header: str | None = None,
+        served_page_size_path: str | None = None,
         location: str = "query",
     ) -> None:
         self.offset_param, self.page_size_param = offset_param, page_size_param
         self.total_items_path, self.location = total_items_path, location
+        self.served_page_size_header, self.served_page_size_path = (
+            served_page_size_header,
+            served_page_size_path,
+        )
         self.offset = 0
 
     def start(self, request: PageRequest, page_size: int | None) -> PageRequest:
@@ -159,13 +237,33 @@ class OffsetPaginator(Paginator):
         self._target(request)[self.offset_param] = 0
         return request
 
+    def declared(self, response: PageResponse) -> Declared:
+        return Declared(
+            total_items=get_int(response.body, self.total_items_path) if self.total_items_path else None,
+            page_size=_served_page_size(response, self.served_page_size_header, self.served_page_size_path),
+            items_field=self.total_items_path or "total",
+        )
+
     def advance(self, request: PageRequest, response: PageResponse) -> PageRequest | None:
-        self.offset += response.record_count
+        count = response.record_count
         total = get_int(response.body, self.total_items_path) if self.total_items_path else None
-        if response.record_count == 0 or (total is not None and self.offset >= total):
-            return None
-        if total is None and self.page_size is not None and response.record_count < self.page_size:
-            return None
+        if total is not None:
+            if count == 0 and self.offset < total:
+                raise empty_page_error(
+                    f"the page at {self.offset_param}={self.offset}",
+                    f"{self.total_items_path} says {total} records",
+                    self.offset,
+                )
+            self.offset += count
+            if self.offset >= total:
+                return None
+        else:
+            self.offset += count
+            if count == 0:
+                return None
+            served = _served_page_size(response, self.served_page_size_header, self.served_page_size_path)
+            if served is not None and count < served:
+                return None
         following = request.copy()
         self._target(following)[self.offset_param] = self.offset
         return following
@@ -193,26 +291,6 @@ def paginator_from_spec(spec: dict[str, Any] | str) -> type[Paginator] | Any:
     except TypeError as exc:
         raise LmsConfigError(f"pagination {kind!r}: {exc}") from None
     return lambda: cls(**spec)
-
-
-class PageLoopGuard:
-    """Raises when a page has the same records as the page before it (a server ignoring ``page``)."""
-
-    def __init__(self) -> None:
-        self._previous: str | None = None
-
-    def check(self, records: list[dict[str, Any]], page_number: int) -> None:
-        if not records:
-            self._previous = None
-            return
-        digest = hashlib.sha256(json.dumps(records, sort_keys=True, default=str).encode()).hexdigest()
-        if digest == self._previous:
-            raise LmsPaginationError(
-                f"page {page_number} repeats page {page_number - 1} record for record: the server "
-                "ignores the page parameter or lies about having more pages; stopped to avoid "
-                "duplicates and an endless loop"
-            )
-        self._previous = digest
 
 
 def _header(headers: dict[str, str], name: str) -> str | None:

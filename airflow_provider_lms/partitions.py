@@ -29,10 +29,10 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from airflow.sdk import Asset, BaseOperator, Context, ObjectStoragePath
+from airflow.sdk import Asset, BaseOperator, Context
 
 from airflow_provider_lms.exceptions import LmsConfigError, LmsError
-from airflow_provider_lms.writers import FORMATS, as_storage_path
+from airflow_provider_lms.writers import FORMATS, storage_path
 
 log = logging.getLogger(__name__)
 
@@ -50,19 +50,6 @@ def is_data_file(name: str) -> bool:
     return not lower.startswith((".", "_")) and any(lower.endswith(suffix) for suffix in FORMATS)
 
 
-def partition_path(partition: str) -> ObjectStoragePath:
-    """The partition's DIRECTORY as an ObjectStoragePath (``as_storage_path`` is for files and
-    refuses directories): ``file:///x``, ``s3://bucket/x`` or a plain absolute path."""
-    text = str(partition).strip().rstrip("/")
-    if not text:
-        raise LmsConfigError("partition is empty: give the directory the mapped extracts write into")
-    if "://" not in text:
-        if not text.startswith("/"):
-            raise LmsConfigError(f"partition {text!r} is relative: give a URI or an absolute path")
-        text = f"file://{text}"
-    return ObjectStoragePath(text)
-
-
 def manifest_uri(partition: str) -> str:
     """The manifest's URI inside ``partition`` (a directory URI, with or without a trailing slash)."""
     return f"{str(partition).rstrip('/')}/{MANIFEST_NAME}"
@@ -74,7 +61,7 @@ def is_manifest(uri: str) -> bool:
 
 def _name_in_partition(partition_path, uri: str) -> str:
     """The file name of ``uri``, which must lie directly in the partition directory."""
-    path = as_storage_path(uri)
+    path = storage_path(uri)
     if str(path.parent).rstrip("/") != str(partition_path).rstrip("/"):
         raise LmsConfigError(
             f"extract output {uri!r} is not directly inside the partition {str(partition_path)!r}; give "
@@ -98,7 +85,7 @@ def build_manifest(
     Raises before anything is written when an output lies outside the partition, is listed twice,
     is missing on storage, or when the extracts disagree about their window.
     """
-    directory = partition_path(partition)
+    directory = storage_path(partition)
     files: list[dict[str, Any]] = []
     windows: set[tuple[str | None, str | None]] = set()
     for result in extracts:
@@ -141,7 +128,7 @@ def build_manifest(
 
 def write_manifest(partition: str, manifest: Mapping[str, Any]) -> str:
     """Write ``manifest`` as ``<partition>/_manifest.json`` atomically; returns its URI."""
-    directory = partition_path(partition)
+    directory = storage_path(partition)
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / MANIFEST_NAME
     partial = directory / f".{MANIFEST_NAME}.{uuid.uuid4().hex}.partial"
@@ -157,7 +144,7 @@ def write_manifest(partition: str, manifest: Mapping[str, Any]) -> str:
 
 def prune_partition(partition: str, manifest: Mapping[str, Any]) -> list[str]:
     """Remove the data files of ``partition`` the manifest does not list; returns their names."""
-    directory = partition_path(partition)
+    directory = storage_path(partition)
     keep = {f["name"] for f in manifest["files"]}
     removed = []
     for entry in directory.iterdir():
@@ -192,7 +179,7 @@ def commit_partition(
 def read_manifest(uri: str) -> dict[str, Any]:
     """The manifest at ``uri`` (the manifest file itself, or its partition directory)."""
     target = uri if is_manifest(uri) else manifest_uri(uri)
-    path = as_storage_path(target)
+    path = storage_path(target)
     try:
         data = json.loads(path.read_text())
     except FileNotFoundError:

@@ -79,6 +79,8 @@ class RemainingQuotaThrottle(Throttle):
             remaining = int(value) if value is not None else None
         except ValueError:
             remaining = None
+        if remaining is not None and remaining < 0:
+            remaining = 0  # a negative count (seen in the wild) means "none left", not a crash
         if remaining is None or remaining > self.low_water:
             self._pause = 0.0
         else:

@@ -5,6 +5,7 @@ A window is half-open, ``[start, end)``, so adjacent DAG runs never share a reco
 
 from __future__ import annotations
 
+import copy
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pendulum
 
-from airflow_provider_lms.exceptions import LmsWindowError
+from airflow_provider_lms.exceptions import LmsConfigError, LmsRecordTimeError, LmsWindowError
 from airflow_provider_lms.records import get_dotted
 
 if TYPE_CHECKING:
@@ -23,6 +24,11 @@ ZERO_WIDTH_HELP = (
     "with CronDataIntervalTimetable / DeltaDataIntervalTimetable (airflow.timetables), set "
     "[scheduler] create_cron_data_intervals = True, or pass window_start/window_end explicitly."
 )
+
+
+#: Windows must lie within these bounds: room for vendor filters to widen them by days.
+EARLIEST = pendulum.datetime(1, 2, 1)
+LATEST = pendulum.datetime(9999, 12, 1)
 
 
 @dataclass(frozen=True)
@@ -49,13 +55,16 @@ def _to_datetime(value: Any, name: str) -> pendulum.DateTime | None:
             moment = pendulum.datetime(value.year, value.month, value.day)
         else:
             moment = pendulum.parse(str(value).strip())
-    except (ValueError, TypeError, pendulum.parsing.exceptions.ParserError) as exc:
+    except (ValueError, TypeError, OverflowError, pendulum.parsing.exceptions.ParserError) as exc:
         raise LmsWindowError(
             f"{name}={value!r} is not a date or datetime (ISO 8601 expected): {exc}"
         ) from None
     if not isinstance(moment, pendulum.DateTime):
         raise LmsWindowError(f"{name}={value!r} is a {type(moment).__name__}, not a datetime")
-    return moment.in_timezone("UTC")
+    try:
+        return moment.in_timezone("UTC")
+    except (OverflowError, ValueError):
+        raise LmsWindowError(f"{name}={value!r} is outside the calendar once converted to UTC") from None
 
 
 def parse_window(start: Any, end: Any) -> Window | None:
@@ -69,12 +78,19 @@ def parse_window(start: Any, end: Any) -> Window | None:
         )
     if start_dt > end_dt:
         raise LmsWindowError(f"window_start {start_dt} is after window_end {end_dt}")
+    if start_dt < EARLIEST or end_dt > LATEST:
+        # Vendor filters widen a window by a day or more and format it: at the calendar's ends
+        # that overflows. No LMS holds records from year 1 or 9999.
+        raise LmsWindowError(
+            f"the window {start_dt.isoformat()} .. {end_dt.isoformat()} reaches the end of the calendar; "
+            f"give dates between {EARLIEST.date()} and {LATEST.date()}"
+        )
     return Window(start_dt, end_dt)
 
 
 def parse_record_time(value: Any) -> pendulum.DateTime | None:
     """Read a record's timestamp: ISO 8601 text, ``YYYY-MM-DD HH:MM:SS`` or unix seconds."""
-    if value is None or value == "":
+    if value is None or value == "" or isinstance(value, bool):
         return None
     try:
         if isinstance(value, (int, float)):
@@ -89,12 +105,37 @@ def parse_record_time(value: Any) -> pendulum.DateTime | None:
     return None
 
 
+#: Reserved parameters every windowed endpoint accepts (like ``page_size``): they steer the trim.
+RECORD_TIME_FIELD = "record_time_field"
+WINDOW_TRIM = "window_trim"
+TRIM_MODES = ("strict", "off")
+
+
+def _missing_marker(record: dict[str, Any], path: str) -> str:
+    """Why ``path`` gives no timestamp: "is missing", "is null" or "is not a timestamp (a str)"."""
+    node: Any = record
+    for key in path.split("."):
+        if not isinstance(node, dict) or key not in node:
+            return "is missing"
+        node = node[key]
+    if node is None or node == "":
+        return "is empty" if node == "" else "is null"
+    # Never the value itself: record fields may be personal data.
+    return f"is not a timestamp (a {type(node).__name__} value)"
+
+
 class WindowMapping(ABC):
     """How one endpoint expresses a window in its requests, and which records fall inside it."""
 
     #: Dotted path of the record's own timestamp; when set, records outside the window are dropped
     #: (needed where the vendor filter is coarser than the window, e.g. whole days).
     record_field: str | None = None
+
+    #: Whether the vendor's own docs show ``record_field`` in its records (False: our guess).
+    record_field_confirmed: bool = True
+
+    #: Whether the vendor filters by date at all (False: the trim IS the window, it cannot be off).
+    server_filter: bool = True
 
     #: Parameter names the mapping writes; a user passing them directly would fight the window.
     owned_params: tuple[str, ...] = ()
@@ -103,17 +144,83 @@ class WindowMapping(ABC):
     def apply(self, request: PageRequest, window: Window) -> None:
         """Write the window into ``request`` (query, body or headers)."""
 
-    def contains(self, record: dict[str, Any], window: Window) -> bool:
-        """Whether ``record`` belongs to ``window``. Records without a readable timestamp are kept."""
+    def contains(self, record: dict[str, Any], window: Window, endpoint: str = "") -> bool:
+        """Whether ``record`` belongs to ``window``.
+
+        Strict: a record whose ``record_field`` is missing or unreadable cannot be placed, and
+        keeping it would leak neighbouring days into this window (and duplicate it in the next
+        run's), so it stops the extract with :class:`LmsRecordTimeError` saying how to fix it.
+        """
         if self.record_field is None:
             return True
         moment = parse_record_time(get_dotted(record, self.record_field))
-        return moment is None or window.contains(moment)
+        if moment is None:
+            raise LmsRecordTimeError(self._untrimmable(record, endpoint))
+        return window.contains(moment)
+
+    def _untrimmable(self, record: dict[str, Any], endpoint: str) -> str:
+        fields = ", ".join(sorted(map(str, record))) if isinstance(record, dict) else "(none)"
+        where = f"endpoint {endpoint!r}" if endpoint else "this endpoint"
+        guess = "" if self.record_field_confirmed else " (a field name the vendor's docs do not confirm)"
+        off = (
+            f" or parameters={{'{WINDOW_TRIM}': 'off'}} to keep every record the vendor's coarser date "
+            "filter returns (records near the window's edges may then be extracted by two adjacent runs)"
+            if self.server_filter
+            else ""
+        )
+        return (
+            f"{where} trims the window by each record's {self.record_field!r}{guess}, but a record's "
+            f"{self.record_field!r} {_missing_marker(record, self.record_field)}, so it cannot be placed "
+            f"in the window (fields it has: {fields}). Fix: pass parameters={{'{RECORD_TIME_FIELD}': "
+            f"'<field>'}} naming the record's time field (dotted for nested fields){off}."
+        )
+
+    def with_trim(
+        self, record_time_field: Any = None, window_trim: Any = None, endpoint: str = ""
+    ) -> WindowMapping:
+        """A copy trimming by ``record_time_field`` instead, or not trimming (``window_trim="off"``)."""
+        mode = "strict" if window_trim in (None, "") else str(window_trim).strip().lower()
+        if mode not in TRIM_MODES:
+            raise LmsConfigError(
+                f"endpoint {endpoint!r}: {WINDOW_TRIM}={window_trim!r} is not one of {list(TRIM_MODES)}"
+            )
+        if record_time_field is not None and (
+            not isinstance(record_time_field, str) or not record_time_field.strip()
+        ):
+            raise LmsConfigError(
+                f"endpoint {endpoint!r}: {RECORD_TIME_FIELD}={record_time_field!r} must be a field name "
+                "(dotted for nested fields, e.g. 'dates.updated')"
+            )
+        if mode == "off" and not self.server_filter:
+            raise LmsConfigError(
+                f"endpoint {endpoint!r} has no vendor date filter: the trim by "
+                f"{self.record_field!r} is the window, so {WINDOW_TRIM}='off' would extract every record. "
+                f"Name the record's time field with {RECORD_TIME_FIELD}, or pass window_start=None and "
+                "window_end=None for a full snapshot"
+            )
+        if mode == "off" and record_time_field is not None:
+            raise LmsConfigError(
+                f"endpoint {endpoint!r}: {RECORD_TIME_FIELD} names a field to trim by and "
+                f"{WINDOW_TRIM}='off' turns trimming off; give one of them"
+            )
+        mapping = copy.copy(self)
+        if mode == "off":
+            mapping.record_field = None
+        elif record_time_field is not None:
+            mapping.record_field = record_time_field.strip()
+            mapping.record_field_confirmed = True  # the DAG author's own knowledge
+        return mapping
 
     def describe(self) -> str:
         """One line for the endpoint table: which vendor filter carries the window."""
         text = " / ".join(f"`{p}`" for p in self.owned_params)
-        return f"{text} on `{self.record_field}`" if self.record_field else text
+        return f"{text} on {self.trim_field_text()}" if self.record_field else text
+
+    def trim_field_text(self) -> str:
+        """``record_field`` for the endpoint table, flagged when the vendor's docs do not show it."""
+        if not self.record_field:
+            return ""
+        return f"`{self.record_field}`" + ("" if self.record_field_confirmed else " (unconfirmed)")
 
 
 def format_moment(moment: pendulum.DateTime, fmt: str) -> Any:
@@ -142,10 +249,12 @@ class DateRangeFilter(WindowMapping):
         record_field: str | None = None,
         joiner: str | None = None,
         location: str = "query",
+        record_field_confirmed: bool = True,
     ) -> None:
         self.start_param, self.end_param = start_param, end_param
         self.fmt, self.whole_days, self.joiner, self.location = fmt, whole_days, joiner, location
         self.record_field = record_field
+        self.record_field_confirmed = record_field_confirmed
         self.owned_params = tuple(p for p in (start_param, end_param) if p)
 
     def describe(self) -> str:

@@ -6,6 +6,7 @@ Everything lives under .demo/ (Airflow home, SQLite DB, extracted files); nothin
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import json
 import os
@@ -36,7 +37,7 @@ def start_sandbox(env: dict[str, str]) -> tuple[subprocess.Popen, dict[str, str]
         line = proc.stdout.readline()
         if not line:
             raise SystemExit(f"sandbox exited early: {proc.stderr.read()}")
-        name, _, value = line.strip().partition("=")
+        name, _, value = line.strip().removeprefix("export ").partition("=")
         connections[name] = value.strip("'")
         if _all_twins_listed(connections):
             return proc, connections
@@ -63,10 +64,29 @@ def count_records(path: Path) -> int:
         return sum(1 for line in lines if line.strip())
 
 
+def run_window(database: Path, dag_id: str) -> str:
+    """The data interval of the DAG's latest run, read from the demo's SQLite DB: what it extracted."""
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        row = db.execute(
+            "SELECT data_interval_start, data_interval_end FROM dag_run WHERE dag_id = ? "
+            "ORDER BY id DESC LIMIT 1",
+            (dag_id,),
+        ).fetchone()
+    if not row or row[0] is None:
+        return "(no run recorded)"
+    start, end = (str(value)[:16] for value in row)  # "YYYY-MM-DD HH:MM" in UTC
+    return f"[{start}, {end}) UTC"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
-        "--date", default="2026-10-21", help="logical date of each DAG run (sandbox data: Sep-Oct 2026)"
+        "--date",
+        default="2026-10-21",
+        help="date given to `airflow dags test` (sandbox data: Sep-Oct 2026); these DAGs then extract "
+        "the day before it, [date - 1 day, date)",
     )
     parser.add_argument("--dag", action="append", help="run only these DAG ids (default: every example DAG)")
     args = parser.parse_args()
@@ -114,7 +134,10 @@ def main() -> int:
             result = airflow(["dags", "test", dag_id, args.date], env, capture_output=True)
             took = time.monotonic() - started
             state = "ok" if result.returncode == 0 else "FAILED"
-            print(f"== {dag_id}: {state} in {took:.0f} s", flush=True)
+            print(
+                f"== {dag_id}: {state} in {took:.0f} s, window {run_window(demo / 'airflow' / 'airflow.db', dag_id)}",
+                flush=True,
+            )
             if result.returncode:
                 failed.append(dag_id)
                 print("\n".join((result.stdout + result.stderr).splitlines()[-25:]))

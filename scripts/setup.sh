@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Create .venv and install the provider with its test, Parquet and Celery extras. Idempotent.
-# Debian packages the tests need, installed here when missing (as root): Chromium and ChromeDriver
-# for the browser tests; PostgreSQL and Redis for the distributed (CeleryExecutor) test, which
-# starts and stops its own servers on free loopback ports (the packages' own services are not used).
+# Create .venv and install the provider with its test, Parquet, S3, OpenLineage and Celery extras.
+# Idempotent. Debian packages the tests need, installed here when missing (as root): Chromium and
+# ChromeDriver for the browser tests; PostgreSQL and Redis for the distributed (CeleryExecutor) test,
+# which starts and stops its own servers on free loopback ports (the packages' services are not used).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
@@ -28,4 +28,4 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[test,parquet,celery]"
+.venv/bin/python -m pip install --quiet -e ".[test,parquet,s3,openlineage,celery]" -c scripts/constraints-test.txt

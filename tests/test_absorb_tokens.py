@@ -136,10 +136,10 @@ def test_portals_sharing_a_gateway_and_a_username_get_separate_cache_entries():
     from airflow_provider_lms.absorb_token_cache import cache_key
 
     gateway = "https://rest.myabsorb.com"
-    portal_a = cache_key(gateway, "5b1f6c2e-8a4d-4f7e-9c3b-2d6a1e0f9b47", "api-admin")
-    portal_b = cache_key(gateway, "9d0e1f2a-3b4c-4d5e-8f6a-7b8c9d0e1f2a", "api-admin")
+    portal_a = cache_key(gateway, "5b1f6c2e-8a4d-4f7e-9c3b-2d6a1e0f9b47", "api-admin", "pw")
+    portal_b = cache_key(gateway, "9d0e1f2a-3b4c-4d5e-8f6a-7b8c9d0e1f2a", "api-admin", "pw")
     assert portal_a != portal_b
-    assert portal_a == cache_key(gateway + "/", "5B1F6C2E-8A4D-4F7E-9C3B-2D6A1E0F9B47", "api-admin")
+    assert portal_a == cache_key(gateway + "/", "5B1F6C2E-8A4D-4F7E-9C3B-2D6A1E0F9B47", "api-admin", "pw")
 
 
 def test_a_cache_directory_others_can_read_is_refused(absorb, tmp_path):

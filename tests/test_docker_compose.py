@@ -177,7 +177,7 @@ def test_sandbox_command_serves_the_configured_connections(compose, monkeypatch)
     )
     try:
         announced = [sandbox.stdout.readline() for _ in TWINS]  # one line per twin once serving
-        assert all(line.startswith("AIRFLOW_CONN_") for line in announced), (announced, sandbox.stderr)
+        assert all(line.startswith("export AIRFLOW_CONN_") for line in announced), (announced, sandbox.stderr)
         env = _environment(compose["services"]["airflow-worker"])
         for vendor in TWINS:
             conn = env[f"AIRFLOW_CONN_{vendor.upper()}_DEFAULT"].replace(

@@ -92,7 +92,7 @@ def test_progress_is_logged_per_page_and_summarised(twin_factory, connect, tmp_p
     messages = capsys.readouterr().out.splitlines()  # Airflow's task loggers print structured lines
     pages = [m for m in messages if "learnupon users page" in m]
     assert len(pages) == 3 and "(120 so far" in pages[-1] and "records/s" in pages[-1]
-    assert any("Extracted 120 records in 3 pages from learnupon users" in m for m in messages)
+    assert any("Extracted 120 records in 3 pages from learnupon users, no window, to" in m for m in messages)
 
 
 def test_password_never_reaches_logs_errors_or_xcom(twin_factory, connect, tmp_path, caplog, capsys):

@@ -455,18 +455,15 @@ def test_windows_keep_exactly_the_records_created_inside(lw, name, edges):
     start, end = pendulum.datetime(2026, 10, 10, tz="UTC"), pendulum.datetime(2026, 10, 13, tz="UTC")
     store = twin.twin.data[WINDOWED[name]]
     # Records exactly on both edges and a hair inside them: the edges are where clients lose data.
+    # Each copy gets an id of its own: ids are unique in a real school (and paging relies on it).
     template = dict(store[0])
-    for moment in (
-        start.timestamp(),
-        start.timestamp() - 0.00001,
-        end.timestamp(),
-        end.timestamp() - 0.00001,
+    for number, moment in enumerate(
+        (start.timestamp(), start.timestamp() - 0.00001, end.timestamp(), end.timestamp() - 0.00001)
     ):
-        store.append(
-            {**template, "created": moment, "is_suspended": False}
-            if name == "users"
-            else {**template, "created": moment}
-        )
+        copy = {**template, "created": moment}
+        if "id" in template:
+            copy["id"] = f"edge-copy-{number}"
+        store.append({**copy, "is_suspended": False} if name == "users" else copy)
     got = list(hook(conn_id).iter_records(name, paged_params(name), window_start=start, window_end=end))
     candidates = [r for r in store if name != "users" or not r["is_suspended"]]
     expected = [r for r in candidates if start.timestamp() <= r["created"] < end.timestamp()]

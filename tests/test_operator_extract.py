@@ -40,6 +40,7 @@ def test_writes_jsonl_and_returns_a_small_summary(twin_factory, connect, tmp_pat
         "uri": f"file://{out}",
         "records": len(records),
         "pages": result["pages"],
+        "duplicates_skipped": 0,
         "window_start": "2026-10-01T00:00:00+00:00",
         "window_end": "2026-10-08T00:00:00+00:00",
     }
@@ -107,7 +108,7 @@ def test_mid_extract_failure_with_no_previous_file_leaves_nothing(twin_factory, 
     op.hook._max_attempts, op.hook._backoff_base = 2, 0.001
     with pytest.raises(LmsHttpError):
         op.execute({})
-    assert list((tmp_path / "x").iterdir()) == []
+    assert list(tmp_path.iterdir()) == []  # no partial file, and no empty folder "x" either
 
 
 @pytest.mark.parametrize(

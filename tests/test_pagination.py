@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from airflow_provider_lms.exceptions import LmsConfigError, LmsPaginationError
+from airflow_provider_lms.page_checks import PageLoopGuard
 from airflow_provider_lms.page_request import PageRequest, PageResponse
 from airflow_provider_lms.pagination import (
     OffsetPaginator,
-    PageLoopGuard,
     PageNumberPaginator,
     TokenPaginator,
     paginator_from_spec,
@@ -41,16 +41,30 @@ def test_has_next_header_false_string_stops():
     assert all(r.params["per_page"] == 2 for r in sent)
 
 
-def test_missing_header_falls_back_to_short_page():
+def test_missing_header_reads_past_a_short_page_to_an_empty_one():
+    # Nothing says how many records a page holds: a short page may be a server cap, not the end.
     paginator = PageNumberPaginator(has_next_header="LU-Has-Next-Page")
-    sent = _walk(paginator, [PageResponse({}, {}, 2), PageResponse({}, {}, 1), PageResponse({}, {}, 2)])
+    sent = _walk(
+        paginator,
+        [PageResponse({}, {}, 2), PageResponse({}, {}, 1), PageResponse({}, {}, 2), PageResponse({}, {}, 0)],
+    )
+    assert [r.params["page"] for r in sent] == [1, 2, 3, 4]
+
+
+def test_a_short_page_against_the_served_page_size_is_the_last():
+    paginator = PageNumberPaginator(has_next_header="H", served_page_size_header="Per-Page")
+    sent = _walk(
+        paginator,
+        [PageResponse({"Per-Page": "2"}, {}, 2), PageResponse({"Per-Page": "2"}, {}, 1)],
+        page_size=5,
+    )
     assert [r.params["page"] for r in sent] == [1, 2]
 
 
-def test_has_next_true_on_empty_page_stops():
+def test_has_next_true_on_empty_page_is_an_error():
     paginator = PageNumberPaginator(has_next_header="H")
-    sent = _walk(paginator, [PageResponse({"H": "true"}, {}, 0)])
-    assert len(sent) == 1
+    with pytest.raises(LmsPaginationError, match="page=1 came back empty although the H header says 'true'"):
+        _walk(paginator, [PageResponse({"H": "true"}, {}, 0)])
 
 
 def test_total_pages_and_page_index_from_zero():
@@ -105,6 +119,8 @@ def test_loop_guard_detects_repeated_page():
     guard.check([{"id": 2}], 2)
     with pytest.raises(LmsPaginationError, match="page 3 repeats page 2"):
         guard.check([{"id": 2}], 3)
+    with pytest.raises(LmsPaginationError, match="page 4 repeats page 1"):
+        guard.check([{"id": 1}], 4)
 
 
 def test_paginator_spec_validation():

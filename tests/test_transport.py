@@ -50,7 +50,7 @@ def scripted():
 
 def _transport(url, no_sleep, **kwargs):
     policy = kwargs.pop(
-        "policy", RetryPolicy(max_attempts=4, backoff_base=1.0, backoff_max=8.0, max_retry_after=30)
+        "policy", RetryPolicy(max_attempts=4, backoff_base=1.0, backoff_max=8.0, retry_budget=30)
     )
     return HttpTransport(url, sleep=no_sleep, policy=policy, connection_label="conn", **kwargs)
 
@@ -62,10 +62,11 @@ def test_retry_after_seconds_is_honoured(scripted, no_sleep):
     assert no_sleep.calls == [7.0]
 
 
-def test_retry_after_is_capped(scripted, no_sleep):
+def test_retry_after_beyond_the_retry_budget_fails_at_once(scripted, no_sleep):
     server = scripted(SandboxResponse.json({}, 429, {"Retry-After": "86400"}))
-    _transport(server.url, no_sleep).send(PageRequest("GET", "/x"))
-    assert no_sleep.calls == [30.0]
+    with pytest.raises(LmsHttpError, match=r"retry after 86400 s, more than the 30 s left .*retry_budget"):
+        _transport(server.url, no_sleep).send(PageRequest("GET", "/x"))
+    assert no_sleep.calls == [] and len(server.twin.seen) == 1
 
 
 def test_retry_after_http_date():

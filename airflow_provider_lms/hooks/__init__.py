@@ -5,8 +5,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseHook
-
+from airflow_provider_lms.connections import get_connection
 from airflow_provider_lms.exceptions import LmsConfigError
 from airflow_provider_lms.get_provider_info import get_provider_info
 
@@ -31,5 +30,5 @@ def hook_class_for_type(conn_type: str) -> type[LmsHook]:
 
 def hook_for_connection(conn_id: str, **hook_kwargs: Any) -> LmsHook:
     """The vendor hook for ``conn_id``, chosen by the connection's type."""
-    conn = BaseHook.get_connection(conn_id)
+    conn = get_connection(conn_id)  # the metadata database too, outside a task
     return hook_class_for_type(conn.conn_type)(conn_id=conn_id, **hook_kwargs)

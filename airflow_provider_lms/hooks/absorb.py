@@ -23,7 +23,7 @@ from airflow_provider_lms.absorb_query import (
 )
 from airflow_provider_lms.absorb_shared_token import select_token_store
 from airflow_provider_lms.absorb_token_cache import cache_key
-from airflow_provider_lms.auth import Auth
+from airflow_provider_lms.auth import Auth, header_safe
 from airflow_provider_lms.catalog import Catalog, Endpoint, Param
 from airflow_provider_lms.exceptions import LmsConfigError, LmsResponseError
 from airflow_provider_lms.hooks.base import LmsHook, normalize_url
@@ -106,6 +106,7 @@ def _paged(
         window=window,
         paginator=AbsorbPaginator,
         max_page_size=MAX_PAGE_SIZE,
+        id_field="id",  # every Absorb entity has a GUID `id` (also the stable sort's tie-breaker)
         description=description,
     )
 
@@ -115,13 +116,22 @@ def _array(
 ) -> Endpoint:
     """A bare JSON array answered in one response."""
     return Endpoint(
-        name, path, "$[*]", params=params, window=window, paginator=SinglePage, description=description
+        name,
+        path,
+        "$[*]",
+        params=params,
+        window=window,
+        paginator=SinglePage,
+        id_field="id",
+        description=description,
     )
 
 
 def _single(name: str, path: str, *params: Param, description: str) -> Endpoint:
     """One object (the record itself is the body)."""
-    return Endpoint(name, path, "$", params=params, paginator=SinglePage, description=description)
+    return Endpoint(
+        name, path, "$", params=params, paginator=SinglePage, id_field="id", description=description
+    )
 
 
 _USER_COURSE = "/users/{userId}/enrollments/{courseId}"
@@ -161,8 +171,10 @@ ABSORB_CATALOG = Catalog(
         _array(
             "bulk_enrollments",
             "/enrollments",
-            Param("user_ids", required=True, api_name="userIds", description="list of user ids"),
-            Param("course_ids", api_name="courseIds", description="list of course ids"),
+            Param(
+                "user_ids", required=True, api_name="userIds", multiple=True, description="list of user ids"
+            ),
+            Param("course_ids", api_name="courseIds", multiple=True, description="list of course ids"),
             window=RecordWindow(),
             description="Course enrollments of a list of users (optionally of some courses); no server "
             "date filter, so records are kept by dateEdited on our side.",
@@ -366,13 +378,19 @@ class AbsorbHook(LmsHook):
         conn = self.connection
         username = self._credential(conn.login, "admin username (login)")
         password = self._credential(conn.password, "admin password")
-        private_key = self._credential(self.extras.get("private_key"), "API private key (extra private_key)")
+        private_key = header_safe(
+            self._credential(self.extras.get("private_key"), "API private key (extra private_key)"),
+            connection=self.conn_id,
+            field="API private key (extra private_key)",
+        )
         setting = (
             self._token_cache_dir if self._token_cache_dir is not None else self.extras.get("token_cache_dir")
         )
         # token_store: the per-host file cache (default), or a home every worker host reaches.
         store, auth_class = select_token_store(
-            self.extras.get("token_store"), cache_key(self.base_url(), private_key, username), setting
+            self.extras.get("token_store"),
+            cache_key(self.base_url(), private_key, username, password),
+            setting,
         )
         return auth_class(
             lambda: self._authenticate(username, password, private_key),

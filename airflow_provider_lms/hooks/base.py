@@ -18,13 +18,22 @@ import requests
 from airflow.sdk import BaseHook
 
 from airflow_provider_lms.auth import Auth
-from airflow_provider_lms.catalog import Catalog, Endpoint, resolve_endpoint
-from airflow_provider_lms.exceptions import LmsConfigError, LmsError, LmsResponseError
+from airflow_provider_lms.catalog import Catalog, Endpoint, apply_trim_parameters, resolve_endpoint
+from airflow_provider_lms.exceptions import LmsConfigError, LmsError
+from airflow_provider_lms.json_body import check_non_finite_mode, parse_json_body
+from airflow_provider_lms.lineage import report_hook_input
+from airflow_provider_lms.page_checks import ExtractChecks, page_limit_from
 from airflow_provider_lms.page_request import PageRequest, PageResponse
-from airflow_provider_lms.pagination import PageLoopGuard, Paginator
+from airflow_provider_lms.pagination import Paginator
+from airflow_provider_lms.progress import PageProgress
 from airflow_provider_lms.redaction import Redactor, watch_third_party_logs
 from airflow_provider_lms.throttle import Throttle
-from airflow_provider_lms.transport import HttpTransport, RetryPolicy
+from airflow_provider_lms.transport import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_RETRY_BUDGET,
+    HttpTransport,
+    RetryPolicy,
+)
 from airflow_provider_lms.windows import Window, parse_window
 
 EndpointSpec = str | Mapping[str, Any] | Endpoint
@@ -49,6 +58,7 @@ class Page:
     records: list[dict[str, Any]]
     received: int  # records the vendor sent, before the window filter
     sent: requests.PreparedRequest | None = None  # what went on the wire (previews describe it)
+    skipped: int = 0  # records already on the previous page (an offset shift), not repeated here
 
 
 @dataclass
@@ -102,7 +112,18 @@ class LmsHook(BaseHook):
     :param max_attempts: attempts per request before giving up (default 6, or extra ``max_attempts``).
     :param backoff_base: first retry delay in seconds, doubled per attempt, with jitter.
     :param timeout: ``(connect, read)`` timeouts in seconds (extra ``timeout`` sets the read timeout).
+    :param retry_budget: most seconds one request waits between its attempts (default 300, or
+        extra ``retry_budget``); a ``Retry-After`` beyond what is left fails at once.
+    :param response_timeout: most seconds one response may take, headers and whole body (default
+        300 and at least twice the read timeout, or extra ``response_timeout``).
+    :param max_response_bytes: largest response body read (default 256 MiB, or extra
+        ``max_response_bytes``); a larger page is an error that names ``page_size`` as the fix.
+    :param page_limit: most pages one extract may read before it fails (default 100000, or extra
+        ``page_limit``): the end of any endless paging, whatever the server says.
     """
+
+    #: Settings of the Test button and ``lms-preview``: answer within seconds, not minutes.
+    QUICK_ATTEMPTS, QUICK_TIMEOUT, QUICK_BUDGET, QUICK_RESPONSE_TIMEOUT = 2, (5.0, 10.0), 10.0, 20.0
 
     conn_name_attr = "conn_id"
     default_conn_name = "lms_default"
@@ -126,15 +147,30 @@ class LmsHook(BaseHook):
         max_attempts: int | None = None,
         backoff_base: float | None = None,
         timeout: tuple[float, float] | None = None,
+        retry_budget: float | None = None,
+        response_timeout: float | None = None,
+        max_response_bytes: int | None = None,
+        page_limit: int | None = None,
         sleep: Callable[[float], None] = time.sleep,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.conn_id = conn_id or self.default_conn_name
         self._max_attempts, self._backoff_base, self._timeout = max_attempts, backoff_base, timeout
+        self._retry_budget, self._response_timeout = retry_budget, response_timeout
+        self._max_response_bytes = max_response_bytes
+        self._page_limit = page_limit
         self._sleep = sleep
 
     # ---- connection -------------------------------------------------------------------------
+
+    @classmethod
+    def get_connection(cls, conn_id: str):
+        """As ``BaseHook.get_connection``; outside a task it also reads the metadata database, as
+        Airflow's CLI does (see :mod:`airflow_provider_lms.connections`)."""
+        from airflow_provider_lms.connections import get_connection
+
+        return get_connection(conn_id)
 
     @cached_property
     def connection(self):
@@ -157,6 +193,13 @@ class LmsHook(BaseHook):
         if not value:
             raise LmsConfigError(f"connection {self.conn_id!r} has no {label}: fill it in")
         return value
+
+    @cached_property
+    def page_limit(self) -> int:
+        """Most pages one extract may read (hook argument, else extra ``page_limit``, else 100000)."""
+        if self._page_limit is not None:
+            return page_limit_from(self._page_limit, "hook argument")
+        return page_limit_from(self.extras.get("page_limit"), f"connection {self.conn_id!r} extra")
 
     # ---- vendor specifics (override) --------------------------------------------------------
 
@@ -181,25 +224,42 @@ class LmsHook(BaseHook):
         return None
 
     def parse_body(self, response: requests.Response) -> Any:
-        """Decode a response body (JSON by default)."""
+        """Decode a response body: strict JSON by default (:mod:`airflow_provider_lms.json_body`:
+        declared charset, no NaN/Infinity unless the ``non_finite_numbers`` extra allows them).
+        The raw bytes are released from ``response`` once decoded."""
+        return parse_json_body(response, self.redactor, non_finite=self.non_finite_numbers)
+
+    @cached_property
+    def non_finite_numbers(self) -> str:
+        """What NaN / Infinity / 1e999 in a body become: ``error`` (default), ``null`` or ``string``."""
+        return check_non_finite_mode(self.extras.get("non_finite_numbers"))
+
+    def _number_extra(self, name: str, given: Any, default: float, kind: type = float) -> Any:
+        """A numeric setting: the hook argument, else the connection extra, else the default."""
+        value = given if given is not None else self.extras.get(name)
+        if value in (None, ""):
+            return kind(default)
         try:
-            return response.json()
-        except ValueError:
-            snippet = self.redactor.text(response.text[:200])
-            raise LmsResponseError(
-                f"{response.request.method} {self.redactor.url(response.url)} did not answer JSON "
-                f"(Content-Type {response.headers.get('Content-Type')!r}): {snippet!r}"
-            ) from None
+            number = kind(float(value)) if kind is int else float(value)
+        except (TypeError, ValueError, OverflowError):
+            number = None
+        if number is None or not number > 0 or number == float("inf"):
+            raise LmsConfigError(f"connection {self.conn_id!r}: {name}={value!r} is not a positive number")
+        return number
 
     # ---- transport --------------------------------------------------------------------------
 
     @cached_property
     def transport(self) -> HttpTransport:
         policy = RetryPolicy(
-            max_attempts=int(self._max_attempts or self.extras.get("max_attempts") or 6),
+            max_attempts=self._number_extra("max_attempts", self._max_attempts, 6, int),
             backoff_base=float(self._backoff_base if self._backoff_base is not None else 1.0),
+            retry_budget=self._number_extra("retry_budget", self._retry_budget, DEFAULT_RETRY_BUDGET),
         )
-        timeout = self._timeout or (10.0, float(self.extras.get("timeout") or 60.0))
+        timeout = self._timeout or (10.0, self._number_extra("timeout", None, 60.0))
+        response_timeout = self._response_timeout
+        if response_timeout is None and self.extras.get("response_timeout") not in (None, ""):
+            response_timeout = self._number_extra("response_timeout", None, 0.0)
         verify = self.extras.get("verify", True)
         return HttpTransport(
             self.base_url(),
@@ -212,7 +272,21 @@ class LmsHook(BaseHook):
             sleep=self._sleep,
             check_response=self.check_response,
             connection_label=self.conn_id,
+            response_timeout=response_timeout,
+            max_response_bytes=self._number_extra(
+                "max_response_bytes", self._max_response_bytes, DEFAULT_MAX_RESPONSE_BYTES, int
+            ),
         )
+
+    def quick(self) -> LmsHook:
+        """Few attempts, short timeouts: for answers a person waits for (the Test button,
+        ``lms-preview``). Explicit hook arguments win; has no effect once the transport exists."""
+        self._max_attempts = self._max_attempts or self.QUICK_ATTEMPTS
+        self._timeout = self._timeout or self.QUICK_TIMEOUT
+        self._retry_budget = self._retry_budget if self._retry_budget is not None else self.QUICK_BUDGET
+        if self._response_timeout is None:
+            self._response_timeout = self.QUICK_RESPONSE_TIMEOUT
+        return self
 
     def get_conn(self) -> HttpTransport:
         """The pooled transport (Airflow hooks' usual accessor)."""
@@ -235,11 +309,13 @@ class LmsHook(BaseHook):
         if not isinstance(parameters, (Mapping, type(None))):
             raise LmsConfigError(f"parameters must be a dict, not {type(parameters).__name__}")
         resolved, given = self.adapt(self.resolve(endpoint), dict(parameters or {}))
+        resolved = apply_trim_parameters(resolved, given)  # record_time_field / window_trim
         if resolved.max_page_size is None and self.max_page_size is not None:
             resolved = replace(resolved, max_page_size=self.max_page_size)
         window = parse_window(window_start, window_end)
         resolved.check_window(window)
         request, page_size = resolved.build_request(given, window)
+        report_hook_input(self, resolved)  # Airflow's hook lineage: this hook reads that endpoint
         return ExtractPlan(resolved, request, page_size, window, given)
 
     def adapt(self, endpoint: Endpoint, parameters: dict[str, Any]) -> tuple[Endpoint, dict[str, Any]]:
@@ -248,35 +324,48 @@ class LmsHook(BaseHook):
         return endpoint, parameters
 
     def iter_pages(self, plan: ExtractPlan, *, max_pages: int | None = None) -> Iterator[Page]:
-        """Send the plan's requests page by page, yielding each page's records in the window."""
+        """Send the plan's requests page by page, yielding each page's records in the window.
+
+        Every page passes :class:`~airflow_provider_lms.page_checks.ExtractChecks` first: a page
+        repeating an earlier one, a page past the declared end or past ``page_limit`` is an error;
+        records already on the previous page (by the endpoint's ``id_field``) are skipped and
+        counted in ``Page.skipped``; and when the paginator ends, the pages must add up to the
+        total the vendor declared, else :class:`~airflow_provider_lms.exceptions.LmsDataChangedError`.
+
+        :param max_pages: stop quietly after this many pages (previews, the Test button); the
+            end-of-extract total check is then skipped.
+        """
         endpoint = plan.endpoint
         paginator = self._paginator(endpoint)
         selector = endpoint.selector()
-        guard = PageLoopGuard()
+        checks = ExtractChecks(
+            f"{self.conn_type} {endpoint.name}",
+            id_field=endpoint.id_field,
+            page_limit=self.page_limit,
+            page_size=plan.page_size,
+        )
         request: PageRequest | None = paginator.start(plan.request.copy(), plan.page_size)
-        started, total, number = time.monotonic(), 0, 0
+        progress = PageProgress(
+            self.log, f"{self.conn_type} {endpoint.name}", plan.parameters, plan.page_size
+        )
+        number = 0
         while request is not None and (max_pages is None or number < max_pages):
             number += 1
+            checks.before_page(number)
             response = self.transport.send(request)
             body = self.parse_body(response)
             records = selector.select(body)
-            guard.check(records, number)
             received = len(records)
+            seen = PageResponse(dict(response.headers), body, received)
+            declared = paginator.declared(seen)
+            records, skipped = checks.after_page(number, records, declared)
             if plan.window is not None and endpoint.window is not None:
                 records = [r for r in records if endpoint.window.contains(r, plan.window)]
-            total += len(records)
-            elapsed = max(time.monotonic() - started, 1e-6)
-            self.log.info(
-                "%s %s page %d: %d records (%d so far, %.0f records/s)",
-                self.conn_type,
-                endpoint.name,
-                number,
-                len(records),
-                total,
-                total / elapsed,
-            )
-            yield Page(number, records, received, response.request)
-            request = paginator.advance(request, PageResponse(dict(response.headers), body, received))
+            progress.page(number, len(records), declared, skipped)
+            yield Page(number, records, received, response.request, skipped)
+            request = paginator.advance(request, seen)
+        if request is None:
+            checks.finish()
 
     def _paginator(self, endpoint: Endpoint) -> Paginator:
         return endpoint.paginator() if endpoint.paginator else self.default_paginator()
@@ -359,14 +448,14 @@ class LmsHook(BaseHook):
 
     def test_connection(self) -> tuple[bool, str]:
         """Authenticate and read one page: what the Airflow UI's Test button calls."""
-        self._max_attempts = self._max_attempts or 2
-        self._timeout = self._timeout or (5.0, 20.0)
+        self.quick()
         try:
             plan = self.plan(self.test_endpoint, {"page_size": 1})
             page = next(self.iter_pages(plan, max_pages=1), None)
         except LmsError as exc:
             # The UI tests an unsaved form under a random temporary id: name "this connection".
-            return False, str(exc).replace(f"connection {self.conn_id!r}", "this connection")
+            text = self.redactor.text(str(exc))  # already masked where raised; short secrets too
+            return False, text.replace(f"connection {self.conn_id!r}", "this connection")
         except Exception as exc:  # the UI shows this text: keep it useful and secret-free
             return False, self.redactor.text(f"{type(exc).__name__}: {exc}")
         count = page.received if page else 0

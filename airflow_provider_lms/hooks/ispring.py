@@ -118,7 +118,7 @@ class DateRangeWindow(DateRangeFilter):
 
 def _ids(name: str, description: str, *, required: bool = False) -> Param:
     # PHP reads `userIds=a&userIds=b` as "b": arrays must travel as `userIds[]`.
-    return Param(name, required=required, api_name=f"{name}[]", description=description)
+    return Param(name, required=required, api_name=f"{name}[]", description=description, multiple=True)
 
 
 def _results_params(*extra: Param) -> tuple[Param, ...]:
@@ -138,8 +138,17 @@ def _results_params(*extra: Param) -> tuple[Param, ...]:
     )
 
 
-def _snapshot(name: str, path: str, records_path: str, description: str, *params: Param) -> Endpoint:
-    return Endpoint(name, path, records_path, params=params, description=description + " Full snapshot.")
+def _snapshot(
+    name: str, path: str, records_path: str, description: str, *params: Param, id_field: str | None = None
+) -> Endpoint:
+    return Endpoint(
+        name,
+        path,
+        records_path,
+        params=params,
+        id_field=id_field,
+        description=description + " Full snapshot.",
+    )
 
 
 def _single(name: str, path: str, description: str, *params: Param) -> Endpoint:
@@ -158,6 +167,7 @@ ISPRING_CATALOG = Catalog(
             window=DateRangeWindow("completionDate"),
             description="Course results of learners completed in the window (window_field selects "
             "accessDate or dueDate instead). Active AND blocked users by default.",
+            id_field="enrollmentId",
         ),
         Endpoint(
             "learner_module_results",
@@ -177,6 +187,7 @@ ISPRING_CATALOG = Catalog(
             _ids("groups", "group ids"),
             _ids("logins", "logins"),
             _ids("emails", "emails"),
+            id_field="userId",
         ),
         _snapshot(
             "enrollments",
@@ -186,9 +197,18 @@ ISPRING_CATALOG = Catalog(
             _ids("courseIds", "course ids"),
             _ids("learnerIds", "user ids"),
             _ids("enrollmentIds", "enrollment ids"),
+            id_field="enrollmentId",
         ),
-        _snapshot("departments", "/departments", "$.departments[*]", "Department tree (parentDepartmentId)."),
-        _snapshot("groups", "/groups", "$.groups[*]", "Groups (isSmart for rule-based ones)."),
+        _snapshot(
+            "departments",
+            "/departments",
+            "$.departments[*]",
+            "Department tree (parentDepartmentId).",
+            id_field="departmentId",
+        ),
+        _snapshot(
+            "groups", "/groups", "$.groups[*]", "Groups (isSmart for rule-based ones).", id_field="groupId"
+        ),
         _snapshot(
             "contents",
             "/contents",
@@ -196,6 +216,7 @@ ISPRING_CATALOG = Catalog(
             "Content items: courses, quizzes, assignments, learning tracks...",
             _ids("contentItemIds", "content item ids"),
             _ids("contentTypes", "Course, Quiz, Assignment, LearningTrack, ..."),
+            id_field="contentItemId",
         ),
         _snapshot(
             "course_modules",
@@ -203,6 +224,7 @@ ISPRING_CATALOG = Catalog(
             "$.modules[*]",
             "Modules of the given courses.",
             _ids("courseIds", "course ids", required=True),
+            id_field="moduleId",
         ),
         _snapshot(
             "assignments",
@@ -210,6 +232,7 @@ ISPRING_CATALOG = Catalog(
             "$.assignments[*]",
             "Assignments (ungraded=1: only those with ungraded attempts).",
             Param("ungraded", choices=(0, 1), description="1: only assignments with ungraded attempts"),
+            id_field="assignmentId",
         ),
         _single(
             "assignment_ungraded_attempts",
@@ -226,6 +249,7 @@ ISPRING_CATALOG = Catalog(
             _ids("quizIds", "quiz ids"),
             _ids("contentItemIds", "content item ids"),
             _ids("parentCourseIds", "course ids"),
+            id_field="quizId",
         ),
         Endpoint(
             "quiz_answers",
@@ -259,7 +283,12 @@ ISPRING_CATALOG = Catalog(
             "learning_track_courses",
             "/learning_track/courses",
             "Courses of the given learning tracks.",
-            Param("learningTrackIds", required=True, description="track ids, a list or comma-separated"),
+            Param(
+                "learningTrackIds",
+                required=True,
+                multiple=True,
+                description="track ids, a list or comma-separated",
+            ),
         ),
     ],
 )

@@ -9,12 +9,12 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from airflow_provider_lms.auth import Auth, SignedRequest, Token, TokenAuth
+from airflow_provider_lms.auth import Auth, SignedRequest, Token, TokenAuth, header_safe
 from airflow_provider_lms.catalog import Catalog, Endpoint, Param
 from airflow_provider_lms.exceptions import LmsAuthError, LmsConfigError, LmsPaginationError
 from airflow_provider_lms.hooks.base import ExtractPlan, LmsHook, Page, normalize_url
 from airflow_provider_lms.page_request import PageRequest, PageResponse
-from airflow_provider_lms.pagination import PageNumberPaginator, Paginator, SinglePage
+from airflow_provider_lms.pagination import PageNumberPaginator, Paginator, SinglePage, empty_page_error
 from airflow_provider_lms.records import get_dotted, get_int
 from airflow_provider_lms.throttle import RollingWindowThrottle, Throttle
 from airflow_provider_lms.windows import DateRangeFilter, Window
@@ -46,6 +46,10 @@ class LearnWorldsPaginator(PageNumberPaginator):
             "page",
             "items_per_page" if items_per_page else None,
             total_pages_path="meta.totalPages",
+            # Declared only (stopping is on totalPages): the page checks hold the records read
+            # against meta.totalItems, and bound the pages by both.
+            total_items_path="meta.totalItems",
+            served_page_size_path="meta.itemsPerPage",
         )
         self.require_total = require_total
 
@@ -68,6 +72,11 @@ class LearnWorldsPaginator(PageNumberPaginator):
             return None
         if self.page >= total:
             return None
+        if response.record_count == 0:
+            raise empty_page_error(
+                f"page {self.page}", f"meta.totalPages says {total} pages", self.records_seen
+            )
+        self.records_seen += response.record_count
         self.page += 1
         following = request.copy()
         self._target(following)[self.page_param] = self.page
@@ -154,8 +163,9 @@ def _listing(
     items_per_page: bool = False,
     window: DateRangeFilter | None = None,
     records_path: str = "$.data[*]",
+    id_field: str | None = "id",
 ) -> Endpoint:
-    """A paged list in the ``{data, meta}`` envelope."""
+    """A paged list in the ``{data, meta}`` envelope (records keyed by ``id`` unless told)."""
     return Endpoint(
         name,
         path,
@@ -164,15 +174,29 @@ def _listing(
         window=window,
         paginator=paged(items_per_page),
         max_page_size=ITEMS_PER_PAGE_MAX if items_per_page else None,
+        id_field=id_field,
         description=description,
     )
 
 
 def _unpaged(
-    name: str, path: str, description: str, *params: Param, records_path: str = "$.data[*]"
+    name: str,
+    path: str,
+    description: str,
+    *params: Param,
+    records_path: str = "$.data[*]",
+    id_field: str | None = None,
 ) -> Endpoint:
     """A list (``{data}``, no ``meta``) or a single object that comes in one response."""
-    return Endpoint(name, path, records_path, params=params, paginator=SinglePage, description=description)
+    return Endpoint(
+        name,
+        path,
+        records_path,
+        params=params,
+        paginator=SinglePage,
+        id_field=id_field,
+        description=description,
+    )
 
 
 FIXED = " Fixed page size (page_size is ignored)."
@@ -195,6 +219,7 @@ LEARNWORLDS_CATALOG = Catalog(
             "One course's sections and learning units (one record per course)." + SNAPSHOT,
             _path("course_id"),
             records_path="$",
+            id_field="id",
         ),
         _listing(
             "course_users",
@@ -243,6 +268,7 @@ LEARNWORLDS_CATALOG = Catalog(
             "One user's progress in every course they are enrolled in." + SNAPSHOT,
             _path("user_id"),
             items_per_page=True,
+            id_field="course_id",
         ),
         # Products
         _listing("bundles", "/bundles", "Bundles." + SNAPSHOT + FIXED),
@@ -253,6 +279,7 @@ LEARNWORLDS_CATALOG = Catalog(
             "Users' subscriptions." + SNAPSHOT + FIXED,
             Param("user_id", description="user id or email"),
             Param("status", choices=("active", "inactive", "trial")),
+            id_field=None,
         ),
         _listing(
             "active_installments",
@@ -287,12 +314,14 @@ LEARNWORLDS_CATALOG = Catalog(
             "/users/{user_id}/products",
             "Products (courses, bundles, subscriptions) one user has (unpaged)." + SNAPSHOT,
             _path("user_id"),
+            id_field="id",
         ),
         _listing(
             "user_courses",
             "/users/{user_id}/courses",
             "One user's course enrollments ({created, expires, course})." + SNAPSHOT + FIXED,
             _path("user_id"),
+            id_field="course.id",
         ),
         _listing(
             "users_by_product",
@@ -307,7 +336,7 @@ LEARNWORLDS_CATALOG = Catalog(
             "Users in one segment." + SNAPSHOT + FIXED,
             Param("segment_id", required=True),
         ),
-        _unpaged("segments", "/users/segments", "User segments (unpaged)." + SNAPSHOT),
+        _unpaged("segments", "/users/segments", "User segments (unpaged)." + SNAPSHOT, id_field="id"),
         # Sales
         _listing(
             "payments",
@@ -321,7 +350,7 @@ LEARNWORLDS_CATALOG = Catalog(
             items_per_page=True,
             window=UnixSecondsWindow("created_after", "created_before", "created"),
         ),
-        _listing("leads", "/leads", "Leads." + SNAPSHOT + FIXED),
+        _listing("leads", "/leads", "Leads." + SNAPSHOT + FIXED, id_field=None),  # no id of their own
         _listing("promotions", "/promotions", "Promotions with their coupons." + SNAPSHOT + FIXED),
         _unpaged(
             "promotion_coupons",
@@ -391,6 +420,7 @@ LEARNWORLDS_CATALOG = Catalog(
             Param("activity", description="e.g. login, purchase, complete_course"),
             Param("sort", choices=("asc", "desc")),
             window=UnixSecondsWindow("created_after", "created_before", "created"),
+            id_field=None,
         ),
         _listing(
             "assessment_responses",
@@ -408,10 +438,14 @@ LEARNWORLDS_CATALOG = Catalog(
             "User roles (unpaged)." + SNAPSHOT,
             Param("role_id"),
             Param("access_level", description="comma-separated: admin, instructor, reporter, ..."),
+            id_field="id",
         ),
         # Community
         _unpaged(
-            "community_collections", "/community/collections", "Community collections (unpaged)." + SNAPSHOT
+            "community_collections",
+            "/community/collections",
+            "Community collections (unpaged)." + SNAPSHOT,
+            id_field="id",
         ),
         _listing(
             "community_spaces",
@@ -481,7 +515,11 @@ class LearnWorldsHook(LmsHook):
 
     def create_auth(self) -> Auth:
         conn = self.connection
-        client_id = self._credential(conn.login, "client ID (login)")
+        client_id = header_safe(  # it travels in the Lw-Client header
+            self._credential(conn.login, "client ID (login)"),
+            connection=self.conn_id,
+            field="client ID (login)",
+        )
         self._credential(conn.password, "client secret (password)")
         return LearnWorldsAuth(self._fetch_token, client_id, on_new_token=self.redactor.add)
 
@@ -527,9 +565,9 @@ class LearnWorldsHook(LmsHook):
             return kind(default)
         try:
             number = kind(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             number = 0
-        if number <= 0:
+        if not 0 < number < float("inf"):  # also refuses nan and inf, which would crash sleep()
             raise LmsConfigError(
                 f"connection {self.conn_id!r}: extra {name}={value!r} must be a positive number"
             )

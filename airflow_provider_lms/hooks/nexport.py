@@ -23,6 +23,7 @@ from airflow_provider_lms.auth import Auth, QueryTokenAuth, Token
 from airflow_provider_lms.catalog import Catalog, Endpoint, Param
 from airflow_provider_lms.exceptions import LmsAuthError, LmsConfigError, LmsHttpError, LmsResponseError
 from airflow_provider_lms.hooks.base import LmsHook, normalize_url
+from airflow_provider_lms.json_body import parse_json_body
 from airflow_provider_lms.page_request import PageRequest
 from airflow_provider_lms.pagination import PageNumberPaginator, Paginator, SinglePage
 from airflow_provider_lms.transport import CredentialRejected
@@ -131,7 +132,7 @@ class NexPortEndpoint(Endpoint):
         if not self.date_fields:
             return self
         choice = (parameters or {}).get(DATE_FIELD) or next(iter(self.date_fields))
-        if choice not in self.date_fields:
+        if not isinstance(choice, str) or choice not in self.date_fields:
             raise LmsConfigError(
                 f"endpoint {self.name!r}: {DATE_FIELD}={choice!r} is not one of {list(self.date_fields)}"
             )
@@ -179,12 +180,13 @@ class BodyDateRange(WindowMapping):
     NexPort documents them as strict ("after", "before"). For ``[start, end)`` we send
     ``after = start - 1 tick`` and ``before = end``: exact with strict filters at NexPort's own
     precision. Records are also kept by ``record_field``, so a server whose filters include their
-    edges loses nothing and adds nothing either.
+    edges loses nothing and adds nothing either (strictly: a record without a readable
+    ``record_field`` stops the extract, see :meth:`WindowMapping.contains`).
     """
 
-    def __init__(self, start_key: str, end_key: str, record_field: str) -> None:
+    def __init__(self, start_key: str, end_key: str, record_field: str, *, confirmed: bool = True) -> None:
         self.start_key, self.end_key = start_key, end_key
-        self.record_field = record_field
+        self.record_field, self.record_field_confirmed = record_field, confirmed
         self.owned_params = (start_key, end_key)
 
     def apply(self, request: PageRequest, window: Window) -> None:
@@ -208,25 +210,36 @@ class NestedBodyPageNumberPaginator(PageNumberPaginator):
 
 
 def _pages() -> Paginator:
-    # Bare arrays: the short (or empty) page is the only stop signal.
+    # Bare arrays say nothing about their size, and NexPort resets a per_page it dislikes (below 1:
+    # 30; above 1000: 1000) without telling: only an empty page is a safe end.
     return PageNumberPaginator("page", "per_page")
 
 
 def _counted_pages() -> Paginator:
-    return PageNumberPaginator("page", "per_page", total_items_path="total_count")
+    return PageNumberPaginator(
+        "page", "per_page", total_items_path="total_count", served_page_size_path="page_size"
+    )
 
 
 def _counted_body_pages() -> Paginator:
-    return NestedBodyPageNumberPaginator("paging", total_items_path="total_count")
+    return NestedBodyPageNumberPaginator(
+        "paging", total_items_path="total_count", served_page_size_path="page_size"
+    )
 
 
 # ---- catalog ------------------------------------------------------------------------------------
 
 LEARNING = "/LearningApi"
+# SearchEnrollments' documented sample shows enrollment_date only; completion_date and
+# last_activity_date are the names other NexPort enrollment items use (unconfirmed here).
 ENROLLMENT_DATES: dict[str, WindowMapping] = {
     "enrolled": BodyDateRange("utc_enrolled_after", "utc_enrolled_before", "enrollment_date"),
-    "completed": BodyDateRange("utc_completed_after", "utc_completed_before", "completion_date"),
-    "last_activity": BodyDateRange("utc_activity_after", "utc_activity_before", "last_activity_date"),
+    "completed": BodyDateRange(
+        "utc_completed_after", "utc_completed_before", "completion_date", confirmed=False
+    ),
+    "last_activity": BodyDateRange(
+        "utc_activity_after", "utc_activity_before", "last_activity_date", confirmed=False
+    ),
 }
 
 
@@ -266,11 +279,23 @@ NEXPORT_CATALOG = Catalog(
             method="POST",
             body={},
             params=(
-                Param("user_ids", location="body", description="one user id or a list"),
-                Param("org_ids", location="body", description="one organization id or a list"),
-                Param("syllabus_ids", location="body", description="one syllabus id or a list"),
-                Param("syllabus_unique_names", location="body", description="one unique name or a list"),
-                Param("enrollment_ids", location="body", description="one enrollment id or a list"),
+                Param("user_ids", location="body", multiple=True, description="one user id or a list"),
+                Param("org_ids", location="body", multiple=True, description="one organization id or a list"),
+                Param(
+                    "syllabus_ids", location="body", multiple=True, description="one syllabus id or a list"
+                ),
+                Param(
+                    "syllabus_unique_names",
+                    location="body",
+                    multiple=True,
+                    description="one unique name or a list",
+                ),
+                Param(
+                    "enrollment_ids",
+                    location="body",
+                    multiple=True,
+                    description="one enrollment id or a list",
+                ),
                 Param(DATE_FIELD, choices=tuple(ENROLLMENT_DATES), description="date the window filters"),
                 *(
                     Param(key, location="body", description="ISO datetime (set by the window)")
@@ -283,6 +308,7 @@ NEXPORT_CATALOG = Catalog(
             paginator=_counted_pages,
             list_params=("user_ids", "org_ids", "syllabus_ids", "syllabus_unique_names", "enrollment_ids"),
             rules=(Needs((("user_ids",), ("org_ids",))),),
+            id_field="enrollment_id",
             description="Section and training plan enrollments of the given users and/or organizations, "
             "oldest first. The window filters the enrollment date by default; date_field='completed' or "
             "'last_activity' filters the completion or last activity date instead.",
@@ -296,6 +322,7 @@ NEXPORT_CATALOG = Catalog(
                 Requires(("syllabus_id", "enrollment_id"), "org_id"),
                 Excludes(("user_id", "subscriber_id")),
             ),
+            id_field="enrollment_id",
             description="Section enrollments (with their section), most recent first. Full snapshot.",
         ),
         NexPortEndpoint(
@@ -314,6 +341,7 @@ NEXPORT_CATALOG = Catalog(
                 ),
                 Requires(("syllabus_id", "enrollment_id"), "org_id"),
             ),
+            id_field="enrollment_id",
             description="Training plan enrollments, most recent first. Full snapshot.",
         ),
         NexPortEndpoint(
@@ -321,6 +349,7 @@ NEXPORT_CATALOG = Catalog(
             f"{LEARNING}/GetCustomEnrollmentFields",
             params=(_ids("org_id", "organization", required=True), _ids("field_id", "one field")),
             paginator=SinglePage,
+            id_field="field_id",
             description="Custom enrollment fields available to an organization.",
         ),
         _single(
@@ -354,6 +383,7 @@ NEXPORT_CATALOG = Catalog(
                 _ids("assignment_id", "one assignment"),
             ),
             rules=(Needs((("enrollment_id",), ("subscription_id", "section_id"))),),
+            id_field="assignment_status_id",
             description="Assignment statuses of one section enrollment, most recent first.",
         ),
         _single(
@@ -376,9 +406,12 @@ NEXPORT_CATALOG = Catalog(
             "$.sections[*]",
             method="POST",
             body={},
-            params=(Param("section_ids", required=True, location="body", api_name="sections"),),
+            params=(
+                Param("section_ids", required=True, location="body", api_name="sections", multiple=True),
+            ),
             list_params=("section_ids",),
             paginator=SinglePage,
+            id_field="syllabus_id",
             description="Sections by id (duplicates and unknown ids are dropped by NexPort).",
         ),
         _single(
@@ -409,6 +442,7 @@ NEXPORT_CATALOG = Catalog(
             window=BodyDateRange("from_date", "to_date", "utc_start_date"),
             paginator=_counted_body_pages,
             rules=(Needs((("from_date",),), window_satisfies=True),),
+            id_field="session_id",
             description="Time a student spent in section assignments, sessions starting in the window.",
         ),
         _single(
@@ -429,6 +463,7 @@ NEXPORT_CATALOG = Catalog(
             "assignments",
             f"{LEARNING}/GetAssignments",
             params=(_ids("section_id", "section", required=True),),
+            id_field="assignment_id",
             description="Assignments of one section, by display order.",
         ),
         _single(
@@ -447,6 +482,7 @@ NEXPORT_CATALOG = Catalog(
             "organizations",
             f"{LEARNING}/GetOrganizations",
             params=(_ids("org_id", "parent organization"), Param("org_short_name")),
+            id_field="org_id",
             description="An organization and its sub-organizations, by name (every organization when "
             "neither org_id nor org_short_name is given). NexPort marks LearningApi/GetOrganizations "
             "obsolete in favour of AdminApi/GetOrganizations: override the path if your portal differs.",
@@ -472,6 +508,7 @@ NEXPORT_CATALOG = Catalog(
                     description="0 shared (default), 1 owned, 2 both",
                 ),
             ),
+            id_field="catalog_id",
             description="Catalogs of a group or organization, by name.",
         ),
         _single(
@@ -493,18 +530,21 @@ NEXPORT_CATALOG = Catalog(
             "categories",
             f"{LEARNING}/GetCategories",
             params=(_ids("catalog_id", "catalog", required=True),),
+            id_field="category_id",
             description="Categories of one catalog, most recent first.",
         ),
         NexPortEndpoint(
             "catalog_syllabi",
             f"{LEARNING}/GetCatalogSyllabi",
             params=(_ids("catalog_id", "catalog", required=True),),
+            id_field="syllabus_id",
             description="Syllabi (sections and training plans) of one catalog, by title.",
         ),
         NexPortEndpoint(
             "category_syllabi",
             f"{LEARNING}/GetCategorySyllabi",
             params=(_ids("category_id", "category", required=True),),
+            id_field="syllabus_id",
             description="Syllabi of one category, by title.",
         ),
         NexPortEndpoint(
@@ -514,6 +554,7 @@ NEXPORT_CATALOG = Catalog(
                 _ids("enrollment_id", "section enrollment", required=True),
                 _ids("assignment_id", "test assignment", required=True),
             ),
+            id_field="attempt_id",
             description="Attempts at one test by one enrollment, most recent first (obsolete in NexPort "
             "in favour of AssessmentApi/GetTestAttempts).",
         ),
@@ -525,9 +566,16 @@ NEXPORT_CATALOG = Catalog(
             params=(
                 _ids("enrollment_id", "enrollment", required=True, location="body"),
                 _ids("assignment_id", "SCORM assignment", required=True, location="body"),
-                Param("cmi_element_names", required=True, location="body", description="list of CMI names"),
+                Param(
+                    "cmi_element_names",
+                    required=True,
+                    location="body",
+                    multiple=True,
+                    description="list of CMI names",
+                ),
             ),
             list_params=("cmi_element_names",),
+            id_field="sco_id",
             description="SCORM CMI values of one enrollment's assignment, per SCO (obsolete in NexPort in "
             "favour of ScormApi/GetCmiData).",
         ),
@@ -629,7 +677,7 @@ class NexPortHook(LmsHook):
         )
         response = self.transport.send(request, authenticated=False)
         try:
-            body = response.json()
+            body = getattr(response, _PARSED) if hasattr(response, _PARSED) else response.json()
         except ValueError:
             raise LmsResponseError(
                 f"NexPort {AUTHENTICATE_PATH} did not answer JSON (HTTP {response.status_code})"
@@ -650,10 +698,8 @@ class NexPortHook(LmsHook):
 
     def check_response(self, response: requests.Response) -> None:
         """Raise for ``api_error_entity.error_code != 0`` in a 2xx body; log warning messages."""
-        try:
-            body = response.json()
-        except ValueError:
-            return  # parse_body reports a non-JSON answer
+        # Strictly (declared charset, no NaN), as parse_body would; decoded once, reused there.
+        body = parse_json_body(response, self.redactor, non_finite=self.non_finite_numbers)
         setattr(response, _PARSED, body)  # parse_body reuses it: large pages are decoded once
         path = urlsplit(response.url).path  # never the query: it carries the token
         failure: dict[str, Any] | None = None

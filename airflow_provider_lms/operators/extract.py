@@ -10,9 +10,13 @@ from typing import Any
 from airflow.sdk import Asset, BaseOperator, Context
 
 from airflow_provider_lms.assets import extract_asset
-from airflow_provider_lms.exceptions import LmsConfigError
+from airflow_provider_lms.exceptions import LmsConfigError, LmsDataChangedError, LmsError
 from airflow_provider_lms.hooks import hook_for_connection
 from airflow_provider_lms.hooks.base import EndpointSpec, LmsHook
+from airflow_provider_lms.lineage import ExtractFacts, api_dataset, operator_lineage
+from airflow_provider_lms.naive_times import naive_window_note
+from airflow_provider_lms.progress import parameter_label, window_label
+from airflow_provider_lms.storage import require_filesystem
 from airflow_provider_lms.writers import as_storage_path, atomic_output, writer_factory
 
 
@@ -30,6 +34,8 @@ class LmsExtractOperator(BaseOperator):
         such dicts runs the endpoint once per dict into the same file (for mapped batches). (templated)
     :param window_start: start of the date window, inclusive (default ``{{ data_interval_start }}``). (templated)
     :param window_end: end of the date window, exclusive (default ``{{ data_interval_end }}``). (templated)
+        A window end without a timezone (``"2026-10-20"``, a naive ``datetime``) is taken as UTC, and
+        the task logs one warning naming it.
     :param destination: where to write, an ObjectStoragePath URI such as
         ``file:///data/lms/{{ ds }}/users.jsonl``, ``s3://bucket/users.jsonl.gz`` or
         ``.../users.parquet`` (needs the ``parquet`` extra). (templated)
@@ -37,8 +43,17 @@ class LmsExtractOperator(BaseOperator):
         ``lms://<conn_id>/<endpoint>`` (see :func:`airflow_provider_lms.assets.lms_asset`) when both are
         static; an ``Asset`` or a name to choose another; ``False`` for none. Each event's extra holds
         ``uri``, ``records``, ``pages`` and ``window`` of the run.
-    :return: ``{"uri", "records", "pages", "window_start", "window_end"}`` (never the records).
+    :return: ``{"uri", "records", "pages", "duplicates_skipped", "window_start", "window_end"}``
+        (never the records). ``duplicates_skipped`` counts records left out because the page before
+        already held them (rows inserted while paging shift offsets).
+
+    When the vendor declares a total and it changes while paging, or the records read do not add
+    up to it, the whole extract is discarded and read again once from page 1; a second mismatch
+    fails the task with the destination untouched.
     """
+
+    #: Restarts after the source changed mid-extract (see LmsDataChangedError) before failing.
+    restarts_on_change = 1
 
     template_fields: Sequence[str] = (
         "conn_id",
@@ -99,40 +114,88 @@ class LmsExtractOperator(BaseOperator):
         )
 
     def execute(self, context: Context) -> dict[str, Any]:
+        require_filesystem(self.destination)  # s3:// without the s3 extra: one clear error, first
         as_storage_path(self.destination)  # an unusable destination fails before any request
         writer_factory(self.destination)
+        note = naive_window_note(self.window_start, self.window_end)
+        if note:
+            self.log.warning(note)
         plans = [
             self.hook.plan(self.endpoint, params, self.window_start, self.window_end)
             for params in self.parameter_sets()
         ]
         window = plans[0].window
-        started, pages = time.monotonic(), 0
-        with atomic_output(self.destination) as writer:
-            for plan in plans:
-                for page in self.hook.iter_pages(plan):
-                    writer.write(page.records)
-                    pages += 1
+        facts = self._lineage_facts(plans[0].endpoint)
+        started = time.monotonic()
+        for attempt in range(self.restarts_on_change + 1):
+            try:
+                writer, pages, skipped = self._extract(plans, facts)
+                break
+            except LmsDataChangedError as exc:
+                if attempt == self.restarts_on_change:
+                    raise LmsDataChangedError(
+                        f"{exc}. It changed again after {attempt} restart(s): the task fails and the "
+                        "destination is left as it was"
+                    ) from None
+                # Nothing reached the destination: the partial file was discarded with the error.
+                self.log.warning(
+                    "The source changed while paging; reading the extract again from page 1: %s", exc
+                )
         elapsed = time.monotonic() - started
         name = plans[0].endpoint.name
+        start, end = window.as_strings() if window else (None, None)
         self.log.info(
-            "Extracted %d records in %d pages from %s %s to %s in %.1f s (%.0f records/s)",
+            "Extracted %d records in %d pages%s from %s %s, %s, to %s in %.1f s (%.0f records/s)",
             writer.count,
             pages,
+            f" ({len(plans)} parameter sets)" if len(plans) > 1 else "",
             self.hook.conn_type,
             name,
+            window_label(start, end),
             self.destination,
             elapsed,
             writer.count / max(elapsed, 1e-6),
         )
-        start, end = window.as_strings() if window else (None, None)
+        facts.records, facts.pages, facts.window_start, facts.window_end = writer.count, pages, start, end
+        self._extract_facts = facts
         self._describe_asset_events(context, writer.count, pages, start, end)
+        if skipped:
+            self.log.warning(
+                "Skipped %d record(s) already read on the page before (rows were inserted while paging)",
+                skipped,
+            )
         return {
             "uri": str(self.destination),
             "records": writer.count,
             "pages": pages,
+            "duplicates_skipped": skipped,
             "window_start": start,
             "window_end": end,
         }
+
+    def _extract(self, plans: list[Any], facts: ExtractFacts) -> tuple[Any, int, int]:
+        """One attempt: every plan's pages into one atomic output; (writer, pages, skipped)."""
+        pages = skipped = 0
+        with atomic_output(self.destination) as writer:
+            for number, plan in enumerate(plans, 1):
+                before, set_pages, started = writer.count, 0, time.monotonic()
+                for page in self.hook.iter_pages(plan):
+                    writer.write(page.records)
+                    facts.fields.observe(page.records)
+                    set_pages += 1
+                    skipped += page.skipped
+                pages += set_pages
+                if len(plans) > 1:  # one line per parameter set; the total follows in execute()
+                    self.log.info(
+                        "Parameter set %d/%d (%s): %d records in %d pages in %.1f s",
+                        number,
+                        len(plans),
+                        parameter_label(plan.parameters) or "no parameters",
+                        writer.count - before,
+                        set_pages,
+                        time.monotonic() - started,
+                    )
+        return writer, pages, skipped
 
     def _describe_asset_events(
         self, context: Context, records: int, pages: int, start: str | None, end: str | None
@@ -150,3 +213,39 @@ class LmsExtractOperator(BaseOperator):
         for outlet in self.outlets:
             if isinstance(outlet, Asset):
                 events[outlet].extra.update(extra)
+
+    # ---- lineage (OpenLineage imports stay inside airflow_provider_lms.lineage's functions) ----
+
+    def _lineage_facts(self, endpoint) -> ExtractFacts:
+        namespace, name = api_dataset(self.hook, endpoint)
+        return ExtractFacts(self.hook.conn_type, endpoint.name, namespace, name, str(self.destination))
+
+    def get_openlineage_facets_on_start(self):
+        """OpenLineage at task start: the endpoint it reads and the file it writes."""
+        try:
+            endpoint = self.hook.resolve(self.endpoint)
+            input_dataset = api_dataset(self.hook, endpoint)
+            name, conn_type = endpoint.name, self.hook.conn_type
+        except LmsError:  # the task itself will report the problem; lineage stays quiet
+            input_dataset, name, conn_type = None, str(self.endpoint), ""
+        try:
+            as_storage_path(self.destination)
+            output = str(self.destination)
+        except LmsError:
+            output = None
+        return operator_lineage(
+            input_dataset=input_dataset, output_uri=output, conn_type=conn_type, endpoint=name
+        )
+
+    def get_openlineage_facets_on_complete(self, task_instance):
+        """OpenLineage at success: as on start, plus the fields seen and records, pages and window."""
+        facts: ExtractFacts | None = getattr(self, "_extract_facts", None)
+        if facts is None:
+            return self.get_openlineage_facets_on_start()
+        return operator_lineage(
+            input_dataset=(facts.input_namespace, facts.input_name),
+            output_uri=facts.output_uri,
+            conn_type=facts.conn_type,
+            endpoint=facts.endpoint,
+            facts=facts,
+        )

@@ -2,7 +2,7 @@
 
     python -m airflow_provider_lms.sandbox --port 8900 --fault-rate 0.05
 
-Prints one ``AIRFLOW_CONN_<VENDOR>_DEFAULT=...`` line per twin, ready to export.
+Prints one ``export AIRFLOW_CONN_<VENDOR>_DEFAULT='...'`` line per twin, ready to paste into a shell.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
             host=args.host,
         )
         running.append(twin)
-        print(f"AIRFLOW_CONN_{vendor.upper()}_DEFAULT='{json.dumps(twin.connection())}'", flush=True)
+        print(f"export AIRFLOW_CONN_{vendor.upper()}_DEFAULT='{json.dumps(twin.connection())}'", flush=True)
     print(f"sandbox serving {', '.join(vendors)} on {args.host}; Ctrl-C to stop", file=sys.stderr, flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
