@@ -70,6 +70,15 @@ def s3_server():
 
 @pytest.fixture
 def aws_conn(s3_server, monkeypatch) -> str:
+    # Safety net: an S3 client that ignores the connection (Airflow 3.4.0b2's ObjectStoragePath loses
+    # the conn_id on .parent) would go to AWS itself. Point the SDK's default at a closed loopback
+    # port instead: such a run fails with "connection refused" and never leaves 127.0.0.1.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{closed}")
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
     conn = {
         "conn_type": "aws",
         "login": "lms-key",
