@@ -77,6 +77,14 @@ def aws_conn(s3_server, monkeypatch) -> str:
         sock.bind(("127.0.0.1", 0))
         closed = sock.getsockname()[1]
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{closed}")
+    # Airflow registers the providers' filesystems once per process and caches attached stores. In the
+    # whole suite the S3 connection was not attached (run alone, it was); start this test from a fresh
+    # registry, as a new worker process would.
+    from airflow.sdk.io import fs, store
+
+    print(f"s3 filesystem registered before the reset: {fs.has_fs('s3')}")
+    fs._register_filesystems.cache_clear()
+    store._STORE_CACHE.clear()
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     conn = {
