@@ -54,8 +54,9 @@ DEFAULT_RETRY_BUDGET = 300.0
 #: Seconds one response may take, headers and whole body (extra ``response_timeout``); never
 #: less than twice the read timeout.
 DEFAULT_RESPONSE_TIMEOUT = 300.0
-#: Largest body read into memory (extra ``max_response_bytes``): 256 MiB.
-DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024
+#: Largest body read into memory (extra ``max_response_bytes``): 64 MiB, ten times a large vendor page;
+#: a page costs about 4-5x its body in Python objects, so this bounds a page at ~300 MB of RSS.
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 _CHUNK = 256 * 1024
 
 #: What OpenSSL says when the other end does not speak TLS at all (1.1/3.0, 3.2+, LibreSSL).

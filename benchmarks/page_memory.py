@@ -58,14 +58,20 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--mb", type=float, default=200.0, help="size of the page in MB (default 200)")
-    parser.add_argument("--limit-mb", type=float, help="connection extra max_response_bytes, in MB")
+    parser.add_argument(
+        "--limit-mb",
+        type=float,
+        default=None,
+        help="connection extra max_response_bytes, in MB (default: twice the page, so it is read)",
+    )
     args = parser.parse_args()
 
     ready: multiprocessing.Queue = multiprocessing.get_context("spawn").Queue()
     server = multiprocessing.get_context("spawn").Process(target=_serve, args=(args.mb, ready), daemon=True)
     server.start()
     url, count, length = ready.get(timeout=600)
-    extra = {"max_response_bytes": int(args.limit_mb * 1e6)} if args.limit_mb else {}
+    limit_mb = args.limit_mb if args.limit_mb is not None else 2 * args.mb
+    extra = {"max_response_bytes": int(limit_mb * 1e6)}
     conn = {"conn_type": "learnupon", "host": url, "login": "u", "password": "p", "extra": extra}
     os.environ["AIRFLOW_CONN_LU_MEMORY"] = json.dumps(conn)
 

@@ -116,7 +116,7 @@ class LmsHook(BaseHook):
         extra ``retry_budget``); a ``Retry-After`` beyond what is left fails at once.
     :param response_timeout: most seconds one response may take, headers and whole body (default
         300 and at least twice the read timeout, or extra ``response_timeout``).
-    :param max_response_bytes: largest response body read (default 256 MiB, or extra
+    :param max_response_bytes: largest response body read (default 64 MiB, or extra
         ``max_response_bytes``); a larger page is an error that names ``page_size`` as the fix.
     :param page_limit: most pages one extract may read before it fails (default 100000, or extra
         ``page_limit``): the end of any endless paging, whatever the server says.
