@@ -13,15 +13,21 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from airflow_provider_lms.pagination import Declared
+from airflow_provider_lms.redaction import Redactor
 
 #: Parameters that shape paging or trimming rather than say which records: left out of labels.
 _NOT_A_SELECTION = frozenset({"page_size", "record_time_field", "window_trim"})
 _LABEL_LIMIT = 120
 
 
-def parameter_label(parameters: Mapping[str, Any]) -> str:
-    """``course_id=5001, status=3``: which parameter set a line belongs to ('' for none)."""
-    parts = [f"{name}={_short(value)}" for name, value in parameters.items() if name not in _NOT_A_SELECTION]
+def parameter_label(parameters: Mapping[str, Any], redactor: Redactor) -> str:
+    """``course_id=5001, status=3``: which parameter set a line belongs to ('' for none). Custom
+    endpoints may take a key as a parameter: values go through ``redactor``."""
+    parts = [
+        f"{name}={redactor.parameter(name, _short(value))}"
+        for name, value in parameters.items()
+        if name not in _NOT_A_SELECTION
+    ]
     label = ", ".join(parts)
     return label if len(label) <= _LABEL_LIMIT else label[: _LABEL_LIMIT - 1] + "…"
 
@@ -61,10 +67,11 @@ class PageProgress:
         subject: str,
         parameters: Mapping[str, Any],
         page_size: int | None,
+        redactor: Redactor,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._log, self._clock = log, clock
-        label = parameter_label(parameters)
+        label = parameter_label(parameters, redactor)
         self.subject = f"{subject} [{label}]" if label else subject
         self.page_size = page_size
         self.started = clock()

@@ -112,6 +112,13 @@ class Redactor:
             self._pattern = re.compile("|".join(long + short))
         return self._pattern
 
+    def parameter(self, name: str, value: object) -> str:
+        """A parameter's value fit for a log line: masked when its name says secret, else with
+        every registered secret masked."""
+        if name.lower() in self._param_names:
+            return MASK
+        return self.text(str(value))
+
     def url(self, url: str) -> str:
         """Return ``url`` with secret query parameters and known secrets masked."""
         parts = urlsplit(url)

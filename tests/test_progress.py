@@ -8,6 +8,7 @@ import re
 from airflow_provider_lms.operators.extract import LmsExtractOperator
 from airflow_provider_lms.pagination import Declared
 from airflow_provider_lms.progress import expected_pages, format_duration, parameter_label
+from airflow_provider_lms.redaction import Redactor
 
 
 def _lines(capsys, needle: str) -> list[str]:
@@ -73,8 +74,12 @@ def test_expected_pages_from_what_the_vendor_declares():
 
 
 def test_labels_and_durations_read_as_a_person_writes_them():
-    assert parameter_label({"course_id": 5001, "page_size": 50}) == "course_id=5001"
-    assert parameter_label({"user_ids": [1, 2, 3, 4, 5]}) == "user_ids=[5 values]"
-    assert parameter_label({}) == ""
-    assert len(parameter_label({"q": "x" * 500})) == 120
+    redactor = Redactor()
+    redactor.add("s3cret-value")
+    assert parameter_label({"course_id": 5001, "page_size": 50}, redactor) == "course_id=5001"
+    assert parameter_label({"user_ids": [1, 2, 3, 4, 5]}, redactor) == "user_ids=[5 values]"
+    assert parameter_label({}, redactor) == ""
+    assert len(parameter_label({"q": "x" * 500}, redactor)) == 120
+    # a key passed as a parameter of a custom endpoint never reaches a progress line
+    assert parameter_label({"api_key": "k-123", "q": "s3cret-value"}, redactor) == "api_key=***, q=***"
     assert [format_duration(s) for s in (0.4, 42, 185, 7805)] == ["0 s", "42 s", "3 min 5 s", "2 h 10 min"]

@@ -346,7 +346,7 @@ class LmsHook(BaseHook):
         )
         request: PageRequest | None = paginator.start(plan.request.copy(), plan.page_size)
         progress = PageProgress(
-            self.log, f"{self.conn_type} {endpoint.name}", plan.parameters, plan.page_size
+            self.log, f"{self.conn_type} {endpoint.name}", plan.parameters, plan.page_size, self.redactor
         )
         number = 0
         while request is not None and (max_pages is None or number < max_pages):

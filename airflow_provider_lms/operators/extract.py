@@ -190,7 +190,7 @@ class LmsExtractOperator(BaseOperator):
                         "Parameter set %d/%d (%s): %d records in %d pages in %.1f s",
                         number,
                         len(plans),
-                        parameter_label(plan.parameters) or "no parameters",
+                        parameter_label(plan.parameters, self.hook.redactor) or "no parameters",
                         writer.count - before,
                         set_pages,
                         time.monotonic() - started,
