@@ -501,7 +501,7 @@ class Fault:
     expect: frozenset[str]
     reply: ReplyHook | None = None
     vendors: tuple[str, ...] = tuple(VENDORS)
-    time_bound: float = 6.0
+    time_bound: float = 10.0
     #: acceptable record sets besides the original (e.g. after an insertion mid-extract)
     alternatives: Callable[[VendorStub], list[list[dict]]] | None = None
     normalize: Callable[[dict], dict] | None = None  # compare records through this
@@ -528,7 +528,7 @@ class Cell:
     destination: Callable[[Path, str], str] | None = None  # (tmp dir, elsewhere url) -> URI
     hook_args: dict[str, Any] = field(default_factory=dict)
     by_id: str | None = None  # a hostile id for the listing's {id}
-    time_bound: float = 6.0
+    time_bound: float = 10.0
     time_field: str | None = None  # the field an exact windowed extract is trimmed by (vendor's default)
     expect_all: bool = False  # an exact extract keeps every record, window or not
     refuse_first: bool = False  # bad input: must be refused before any list request (or foreign one)

@@ -360,7 +360,7 @@ class LmsHook(BaseHook):
             declared = paginator.declared(seen)
             records, skipped = checks.after_page(number, records, declared)
             if plan.window is not None and endpoint.window is not None:
-                records = [r for r in records if endpoint.window.contains(r, plan.window)]
+                records = [r for r in records if endpoint.window.contains(r, plan.window, endpoint.name)]
             progress.page(number, len(records), declared, skipped)
             yield Page(number, records, received, response.request, skipped)
             request = paginator.advance(request, seen)
