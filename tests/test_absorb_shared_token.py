@@ -8,7 +8,6 @@ one token per user and counts ``/authenticate`` calls and 401s.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import threading
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from airflow_provider_lms.absorb_shared_token import (
 )
 from airflow_provider_lms.absorb_token_cache import FileTokenStore
 from airflow_provider_lms.exceptions import LmsConfigError
-from tests.test_absorb_parallel import _child, _extracts
+from tests.test_absorb_parallel import _extracts, _run_in_processes
 from tests.test_absorb_support import by_id, register
 
 HOSTS = ("host-a", "host-b")
@@ -54,40 +53,7 @@ def _two_hosts(connect, running, tmp_path, shared: str | None) -> dict[str, str]
 def _run(conns: dict[str, str], extracts, workdir: Path, *, strict: bool = True):
     """Eight extracts, alternating between the two hosts, released together; results per process
     (``strict=False``: a failed extract gives None instead of failing the test)."""
-    workdir.mkdir()
-    context = multiprocessing.get_context("fork")
-    go, ready = context.Event(), context.Semaphore(0)
-    specs, processes = [], []
-    for index, (endpoint, parameters, _) in enumerate(extracts):
-        spec = {
-            "conn_id": conns[HOSTS[index % 2]],
-            "endpoint": endpoint,
-            "parameters": parameters,
-            "output": str(workdir / f"out-{index}.json"),
-            "log": str(workdir / f"log-{index}.txt"),
-        }
-        specs.append(spec)
-        process = context.Process(target=_child, args=(spec, go, ready), daemon=True)
-        process.start()
-        processes.append(process)
-    try:
-        for _ in processes:
-            assert ready.acquire(timeout=120), "a child did not get ready"
-        go.set()
-        results = []
-        for spec, process in zip(specs, processes, strict=True):
-            process.join(180)
-            outcome = json.loads(Path(spec["output"]).read_text())
-            if not strict and process.exitcode != 0:
-                results.append(None)
-                continue
-            assert process.exitcode == 0, outcome.get("error")
-            results.append((outcome["report"], outcome["records"], Path(spec["log"]).read_text()))
-        return results
-    finally:
-        for process in processes:
-            if process.is_alive():
-                process.kill()
+    return _run_in_processes(lambda index: conns[HOSTS[index % 2]], extracts, workdir, strict=strict)
 
 
 @pytest.mark.slow
