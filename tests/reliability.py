@@ -932,18 +932,8 @@ def update_readme(rendered: str) -> None:
 
 
 def _isolate_airflow() -> None:
-    """What tests/conftest.py does, for the command line: an Airflow home of our own."""
-    home = Path(tempfile.mkdtemp(prefix="lms-reliability-home-"))
-    repo = Path(__file__).resolve().parent.parent
-    os.environ.update(
-        {
-            "AIRFLOW_HOME": str(home),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-            "AIRFLOW__CORE__DAGS_FOLDER": str(repo / "dags"),
-            "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-        }
-    )
+    """The suite's own isolated Airflow home (tests/conftest.py sets it up on import)."""
+    import tests.conftest  # noqa: F401
 
 
 def main(argv: list[str]) -> int:
