@@ -44,7 +44,7 @@ MARK = "BENCHMARK-RESULT "
 
 
 def _hook(ctx: dict) -> dict:
-    from airflow_provider_lms.hooks.learnupon import LearnUponHook
+    from airflow_provider_lms.vendors.learnupon.hook import LearnUponHook
 
     hook = LearnUponHook("lu_bench")
     hook.base_url()  # read the connection before the clock starts

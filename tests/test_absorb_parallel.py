@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_lms.hooks.absorb import AbsorbHook
+from airflow_provider_lms.vendors.absorb.hook import AbsorbHook
 from tests.test_absorb_support import Scenario, by_id, register, shown
 
 

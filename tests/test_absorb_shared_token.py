@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from airflow_provider_lms.absorb_shared_token import (
+from airflow_provider_lms.vendors.absorb.shared_token import (
     PathBackend,
     SharedTokenAuth,
     SharedTokenStore,
     select_token_store,
 )
-from airflow_provider_lms.absorb_token_cache import FileTokenStore
+from airflow_provider_lms.vendors.absorb.token_cache import FileTokenStore
 from airflow_provider_lms.exceptions import LmsConfigError
 from tests.test_absorb_parallel import _extracts, _run_in_processes
 from tests.test_absorb_support import by_id, register
@@ -172,7 +172,7 @@ def test_shared_directory_refuses_to_store_the_token_unencrypted(tmp_path, monke
     get_fernet.cache_clear()
     try:
         store = SharedTokenStore(PathBackend((tmp_path / "s").as_uri()), "k")
-        from airflow_provider_lms.absorb_token_cache import CachedToken
+        from airflow_provider_lms.vendors.absorb.token_cache import CachedToken
 
         with pytest.raises(LmsConfigError, match="fernet_key"):
             store.write(CachedToken("secret-token", 0, 1))

@@ -9,9 +9,9 @@ import stat
 
 import pytest
 
-from airflow_provider_lms.absorb_token_cache import FileTokenStore, MemoryTokenStore
+from airflow_provider_lms.vendors.absorb.token_cache import FileTokenStore, MemoryTokenStore
 from airflow_provider_lms.exceptions import LmsConfigError
-from airflow_provider_lms.hooks.absorb import AbsorbHook
+from airflow_provider_lms.vendors.absorb.hook import AbsorbHook
 from tests.test_absorb_support import Scenario, by_id, register
 
 
@@ -133,7 +133,7 @@ def test_the_cache_file_is_private_and_holds_no_password(absorb, tmp_path):
 
 
 def test_portals_sharing_a_gateway_and_a_username_get_separate_cache_entries():
-    from airflow_provider_lms.absorb_token_cache import cache_key
+    from airflow_provider_lms.vendors.absorb.token_cache import cache_key
 
     gateway = "https://rest.myabsorb.com"
     portal_a = cache_key(gateway, "5b1f6c2e-8a4d-4f7e-9c3b-2d6a1e0f9b47", "api-admin", "pw")

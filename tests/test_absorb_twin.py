@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from airflow_provider_lms.sandbox.absorb_odata import ODataError, compile_filter
+from airflow_provider_lms.vendors.absorb.twin_odata import ODataError, compile_filter
 
 
 @pytest.fixture

@@ -56,7 +56,7 @@ def test_lms_preview_and_a_script_hook_read_a_connection_stored_in_the_database(
 
     # A hook in a plain script (no task, no AIRFLOW_CONN_) finds the same connection.
     script = (
-        "from airflow_provider_lms.hooks.learnupon import LearnUponHook\n"
+        "from airflow_provider_lms.vendors.learnupon.hook import LearnUponHook\n"
         "print(len(list(LearnUponHook(conn_id='lu_in_db').iter_records('courses'))))\n"
     )
     counted = subprocess.run(

@@ -7,7 +7,7 @@ import tracemalloc
 
 import pytest
 
-from airflow_provider_lms.hooks.learnupon import LearnUponHook
+from airflow_provider_lms.vendors.learnupon.hook import LearnUponHook
 from airflow_provider_lms.operators.extract import LmsExtractOperator
 from airflow_provider_lms.throttle import RollingWindowThrottle
 

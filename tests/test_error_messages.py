@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from airflow_provider_lms.exceptions import LmsConfigError, LmsHttpError
-from airflow_provider_lms.hooks.learnupon import LearnUponHook
+from airflow_provider_lms.vendors.learnupon.hook import LearnUponHook
 
 
 def test_https_url_on_an_http_only_server_says_the_port_does_not_speak_tls(twin_factory, connect, no_sleep):

@@ -33,7 +33,7 @@ def test_conflicting_ports_are_refused():
 
 
 def test_port_field_reaches_the_vendor(twin_factory, connect):
-    from airflow_provider_lms.hooks.learnupon import LearnUponHook
+    from airflow_provider_lms.vendors.learnupon.hook import LearnUponHook
 
     twin = twin_factory("learnupon")
     host, _, port = twin.url.rpartition(":")

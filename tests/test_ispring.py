@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from airflow_provider_lms.exceptions import LmsConfigError, LmsHttpError, LmsPaginationError, LmsWindowError
-from airflow_provider_lms.hooks.ispring import ISPRING_CATALOG, IspringHook
+from airflow_provider_lms.vendors.ispring.hook import ISPRING_CATALOG, IspringHook
 from airflow_provider_lms.sandbox import start_twin
 from airflow_provider_lms.windows import parse_record_time
 

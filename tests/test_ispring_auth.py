@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from airflow_provider_lms.exceptions import LmsAuthError, LmsConfigError, LmsResponseError
-from airflow_provider_lms.hooks.ispring import IspringHook
+from airflow_provider_lms.vendors.ispring.hook import IspringHook
 from airflow_provider_lms.operators.extract import LmsExtractOperator
 
 TOKEN = "/api/v3/token"

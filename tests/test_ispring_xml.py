@@ -7,8 +7,8 @@ import time
 import pytest
 
 from airflow_provider_lms.exceptions import LmsResponseError
-from airflow_provider_lms.hooks.ispring import ISPRING_XML
-from airflow_provider_lms.sandbox.ispring import HOSTILE_BODIES
+from airflow_provider_lms.vendors.ispring.hook import ISPRING_XML
+from airflow_provider_lms.vendors.ispring.twin import HOSTILE_BODIES
 from airflow_provider_lms.xml_records import MAX_DEPTH, XmlVocabulary, looks_like_xml, parse_xml
 
 # The sample response of the iSpring reference for GET /learners/results (shortened to two results).

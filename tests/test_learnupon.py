@@ -13,7 +13,7 @@ from airflow_provider_lms.exceptions import (
     LmsResponseError,
     LmsWindowError,
 )
-from airflow_provider_lms.hooks.learnupon import LEARNUPON_CATALOG, LearnUponHook
+from airflow_provider_lms.vendors.learnupon.hook import LEARNUPON_CATALOG, LearnUponHook
 from airflow_provider_lms.windows import parse_record_time
 
 WINDOW = ("2026-10-10T00:00:00Z", "2026-10-17T00:00:00Z")

@@ -20,7 +20,7 @@ from airflow_provider_lms.exceptions import (
     LmsResponseError,
     LmsWindowError,
 )
-from airflow_provider_lms.hooks.learnworlds import LEARNWORLDS_CATALOG, LearnWorldsHook, api_root
+from airflow_provider_lms.vendors.learnworlds.hook import LEARNWORLDS_CATALOG, LearnWorldsHook, api_root
 from airflow_provider_lms.sandbox import start_twin
 
 FAST = {"rate_limit": 100_000, "rate_window": 1.0}  # a twin whose limit never gets in the way

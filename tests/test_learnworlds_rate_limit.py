@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from airflow_provider_lms.hooks.learnworlds import EvenPaceThrottle, LearnWorldsHook
+from airflow_provider_lms.vendors.learnworlds.hook import EvenPaceThrottle, LearnWorldsHook
 
 
 class FakeClock:

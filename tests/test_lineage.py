@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_lms.hooks.learnupon import LearnUponHook
+from airflow_provider_lms.vendors.learnupon.hook import LearnUponHook
 from airflow_provider_lms.lineage import FieldsSeen, api_dataset, storage_dataset
 from airflow_provider_lms.naive_times import is_naive
 from airflow_provider_lms.operators.extract import LmsExtractOperator

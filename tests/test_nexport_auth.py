@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from airflow_provider_lms.exceptions import LmsAuthError, LmsHttpError
-from airflow_provider_lms.hooks.nexport import NexPortHook, is_token_problem
+from airflow_provider_lms.vendors.nexport.hook import NexPortHook, is_token_problem
 
 AUTH = "AdminApi/Authenticate$"
 DATA = "LearningApi/"

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from airflow_provider_lms.exceptions import LmsConfigError, LmsWindowError
-from airflow_provider_lms.hooks.nexport import NexPortHook
+from airflow_provider_lms.vendors.nexport.hook import NexPortHook
 from airflow_provider_lms.operators.extract import LmsExtractOperator
 from airflow_provider_lms.sandbox import start_twin
 

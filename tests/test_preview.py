@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from airflow_provider_lms.exceptions import LmsConfigError
-from airflow_provider_lms.hooks.learnupon import LEARNUPON_CATALOG, LearnUponHook
+from airflow_provider_lms.vendors.learnupon.hook import LEARNUPON_CATALOG, LearnUponHook
 from airflow_provider_lms.preview import catalog_lines
 
 COMMAND = [sys.executable, "-m", "airflow_provider_lms.preview"]

@@ -13,11 +13,11 @@ from collections.abc import Callable
 import pytest
 
 from airflow_provider_lms.exceptions import LmsConfigError, LmsDataChangedError, LmsPaginationError
-from airflow_provider_lms.hooks.absorb import AbsorbHook
-from airflow_provider_lms.hooks.ispring import IspringHook
-from airflow_provider_lms.hooks.learnupon import LearnUponHook
-from airflow_provider_lms.hooks.learnworlds import LearnWorldsHook
-from airflow_provider_lms.hooks.nexport import NexPortHook
+from airflow_provider_lms.vendors.absorb.hook import AbsorbHook
+from airflow_provider_lms.vendors.ispring.hook import IspringHook
+from airflow_provider_lms.vendors.learnupon.hook import LearnUponHook
+from airflow_provider_lms.vendors.learnworlds.hook import LearnWorldsHook
+from airflow_provider_lms.vendors.nexport.hook import NexPortHook
 from airflow_provider_lms.operators.extract import LmsExtractOperator
 from airflow_provider_lms.page_checks import ExtractChecks
 from airflow_provider_lms.pagination import Declared

@@ -9,11 +9,11 @@ import base64
 import pytest
 
 from airflow_provider_lms.exceptions import LmsAuthError, LmsConfigError
-from airflow_provider_lms.hooks.absorb import AbsorbHook
-from airflow_provider_lms.hooks.ispring import IspringHook
-from airflow_provider_lms.hooks.learnupon import LearnUponHook
-from airflow_provider_lms.hooks.learnworlds import LearnWorldsHook
-from airflow_provider_lms.hooks.nexport import NexPortHook
+from airflow_provider_lms.vendors.absorb.hook import AbsorbHook
+from airflow_provider_lms.vendors.ispring.hook import IspringHook
+from airflow_provider_lms.vendors.learnupon.hook import LearnUponHook
+from airflow_provider_lms.vendors.learnworlds.hook import LearnWorldsHook
+from airflow_provider_lms.vendors.nexport.hook import NexPortHook
 from airflow_provider_lms.operators.extract import LmsExtractOperator
 from tests.test_absorb_support import register
 
@@ -64,7 +64,7 @@ def test_a_wrong_password_fails_a_task_despite_a_cached_token(absorb_worker, no_
 
 
 def test_the_cache_identity_includes_the_password_but_never_reveals_it(absorb_worker, no_sleep):
-    from airflow_provider_lms.absorb_token_cache import cache_key
+    from airflow_provider_lms.vendors.absorb.token_cache import cache_key
 
     running, _, bad, cache = absorb_worker
     twin = running.twin

@@ -21,9 +21,9 @@ from airflow_provider_lms.exceptions import (
     LmsResponseError,
     LmsWindowError,
 )
-from airflow_provider_lms.hooks.absorb import AbsorbHook
-from airflow_provider_lms.hooks.learnupon import LearnUponHook
-from airflow_provider_lms.hooks.nexport import NexPortHook
+from airflow_provider_lms.vendors.absorb.hook import AbsorbHook
+from airflow_provider_lms.vendors.learnupon.hook import LearnUponHook
+from airflow_provider_lms.vendors.nexport.hook import NexPortHook
 from tests.stubs import Reply, StubServer
 
 PASSWORD = "s3cret-Passw0rd"
@@ -408,7 +408,7 @@ def test_a_tls_mismatch_fails_on_the_first_attempt(monkeypatch, no_sleep):
 
 @pytest.mark.parametrize("value", ["nan", "inf", "1e999"])
 def test_a_non_finite_rate_limit_extra_is_a_config_error(value, monkeypatch, no_sleep):
-    from airflow_provider_lms.hooks.learnworlds import LearnWorldsHook
+    from airflow_provider_lms.vendors.learnworlds.hook import LearnWorldsHook
 
     with StubServer(lambda req: Reply.json({"data": []})) as stub:
         conn_id = register(monkeypatch, "lw_pace", "learnworlds", stub.url, rate_limit_seconds=value)

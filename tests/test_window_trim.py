@@ -15,7 +15,7 @@ import pytest
 from airflow_provider_lms.catalog import Endpoint
 from airflow_provider_lms.endpoint_table import render
 from airflow_provider_lms.exceptions import LmsConfigError, LmsRecordTimeError
-from airflow_provider_lms.hooks.learnupon import LEARNUPON_CATALOG
+from airflow_provider_lms.vendors.learnupon.hook import LEARNUPON_CATALOG
 from airflow_provider_lms.windows import DateRangeFilter, parse_window
 from tests.reliability import EXACT_ONLY, Cell, Listing, run_cell
 

@@ -34,6 +34,7 @@ from airflow_provider_lms.transport import (
     HttpTransport,
     RetryPolicy,
 )
+from airflow_provider_lms.vendors import Vendor
 from airflow_provider_lms.windows import Window, parse_window
 
 EndpointSpec = str | Mapping[str, Any] | Endpoint
@@ -129,6 +130,15 @@ class LmsHook(BaseHook):
     default_conn_name = "lms_default"
     conn_type = ""
     hook_name = ""
+    #: The vendor's descriptor (``vendors/<name>/__init__.py``): the hook's identity, said once.
+    vendor: ClassVar[Vendor | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        descriptor = cls.__dict__.get("vendor")
+        if descriptor is not None:
+            cls.conn_type, cls.hook_name = descriptor.conn_type, descriptor.hook_name
+            cls.default_conn_name = descriptor.default_conn_id
 
     catalog: ClassVar[Catalog]
     #: Largest page the vendor serves; endpoint entries may narrow it.

@@ -6,27 +6,21 @@ serves one from Python.
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import Any
 
 from airflow_provider_lms.sandbox.server import FaultPlan, RunningTwin, VendorTwin
+from airflow_provider_lms.vendors import vendor as _vendor
+from airflow_provider_lms.vendors import vendors
 
-#: vendor -> twin class path. A new vendor adds one line here and one module beside this file.
-TWINS: dict[str, str] = {
-    "learnupon": "airflow_provider_lms.sandbox.learnupon.LearnUponTwin",
-    "ispring": "airflow_provider_lms.sandbox.ispring.IspringTwin",
-    "learnworlds": "airflow_provider_lms.sandbox.learnworlds.LearnWorldsTwin",
-    "absorb": "airflow_provider_lms.sandbox.absorb.AbsorbTwin",
-    "nexport": "airflow_provider_lms.sandbox.nexport.NexPortTwin",
-}
+#: vendor -> twin class path, from the vendor descriptors (``vendors/<name>/__init__.py``).
+TWINS: dict[str, str] = {v.name: v.twin_class for v in vendors()}
 
-#: Default ports of ``python -m airflow_provider_lms.sandbox`` (base port + offset).
-PORT_OFFSETS = {"learnupon": 0, "absorb": 1, "nexport": 2, "ispring": 3, "learnworlds": 4}
+#: Ports of ``python -m airflow_provider_lms.sandbox --port BASE``: BASE + the vendor's offset.
+PORT_OFFSETS: dict[str, int] = {v.name: v.port_offset for v in vendors()}
 
 
 def twin_class(vendor: str) -> type[VendorTwin]:
-    module, _, name = TWINS[vendor].rpartition(".")
-    return getattr(import_module(module), name)
+    return _vendor(vendor).load_twin()
 
 
 def start_twin(

@@ -23,7 +23,10 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "--port", type=int, default=8900, help="base port; vendors use base+0..4 (0: any free ports)"
+        "--port",
+        type=int,
+        default=8900,
+        help=f"base port; vendors use base+0..{max(PORT_OFFSETS.values())} (0: any free ports)",
     )
     parser.add_argument(
         "--vendors", default=",".join(TWINS), help=f"comma-separated subset of {','.join(TWINS)}"

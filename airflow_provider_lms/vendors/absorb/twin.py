@@ -25,9 +25,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from airflow_provider_lms.sandbox.absorb_odata import ODataError, compile_filter, parse_moment
 from airflow_provider_lms.sandbox.data import Faker, iso
 from airflow_provider_lms.sandbox.server import SandboxRequest, SandboxResponse, VendorTwin
+from airflow_provider_lms.vendors.absorb.twin_odata import ODataError, compile_filter, parse_moment
 
 TOKEN_LIFETIME = 4 * 3600.0
 MAX_LIMIT = 1000

@@ -1,7 +1,7 @@
 """Absorb's one token per user, shared by workers on different hosts.
 
 A new ``POST /authenticate`` invalidates every earlier token of the user. The default file cache
-(:mod:`airflow_provider_lms.absorb_token_cache`) shares the token between the processes of ONE
+(:mod:`airflow_provider_lms.vendors.absorb.token_cache`) shares the token between the processes of ONE
 host; two Celery workers on two hosts would each authenticate and knock the other out, over and
 over. The connection extra ``token_store`` gives the token a home every host reaches:
 
@@ -41,9 +41,14 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
-from airflow_provider_lms.absorb_auth import AbsorbTokenAuth
-from airflow_provider_lms.absorb_token_cache import CachedToken, FileTokenStore, TokenStore, token_store
 from airflow_provider_lms.exceptions import LmsConfigError
+from airflow_provider_lms.vendors.absorb.auth import AbsorbTokenAuth
+from airflow_provider_lms.vendors.absorb.token_cache import (
+    CachedToken,
+    FileTokenStore,
+    TokenStore,
+    token_store,
+)
 
 log = logging.getLogger(__name__)
 

@@ -1,11 +1,9 @@
 """LearnWorlds connection form."""
 
-from airflow_provider_lms.forms import COMMON_FIELDS, PORT_PLACEHOLDER, number_field
+from airflow_provider_lms.form_fields import COMMON_FIELDS, PORT_PLACEHOLDER, number_field
 
-CONNECTION_TYPE = {
-    "connection-type": "learnworlds",
-    "hook-class-name": "airflow_provider_lms.hooks.learnworlds.LearnWorldsHook",
-    "hook-name": "LearnWorlds",
+#: The connection form: Airflow's ``ui-field-behaviour`` and ``conn-fields`` (identity: the descriptor).
+FORM = {
     "ui-field-behaviour": {
         "hidden-fields": ["schema"],
         "relabeling": {

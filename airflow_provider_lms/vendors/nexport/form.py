@@ -1,11 +1,9 @@
 """NexPort Campus connection form."""
 
-from airflow_provider_lms.forms import COMMON_FIELDS, PORT_PLACEHOLDER
+from airflow_provider_lms.form_fields import COMMON_FIELDS, PORT_PLACEHOLDER
 
-CONNECTION_TYPE = {
-    "connection-type": "nexport",
-    "hook-class-name": "airflow_provider_lms.hooks.nexport.NexPortHook",
-    "hook-name": "NexPort Campus",
+#: The connection form: Airflow's ``ui-field-behaviour`` and ``conn-fields`` (identity: the descriptor).
+FORM = {
     "ui-field-behaviour": {
         "hidden-fields": ["schema"],
         "relabeling": {

@@ -2,7 +2,7 @@
 
 The rule that breaks naive clients: a new ``/authenticate`` invalidates the user's previous token.
 :class:`AbsorbTokenAuth` therefore never authenticates while a usable token is in the shared
-cache (:mod:`airflow_provider_lms.absorb_token_cache`), and on a 401 it first looks whether
+cache (:mod:`airflow_provider_lms.vendors.absorb.token_cache`), and on a 401 it first looks whether
 another process already renewed it. Only when the cache still holds the rejected token does it
 authenticate, under the cache lock, so one process renews for all.
 """
@@ -14,10 +14,10 @@ import threading
 import time
 from collections.abc import Callable
 
-from airflow_provider_lms.absorb_token_cache import CachedToken, TokenStore
 from airflow_provider_lms.auth import Auth, SignedRequest
 from airflow_provider_lms.redaction import Redactor
 from airflow_provider_lms.transport import TransientHttpError
+from airflow_provider_lms.vendors.absorb.token_cache import CachedToken, TokenStore
 
 log = logging.getLogger(__name__)
 

@@ -1,11 +1,9 @@
 """LearnUpon connection form."""
 
-from airflow_provider_lms.forms import COMMON_FIELDS, PORT_PLACEHOLDER
+from airflow_provider_lms.form_fields import COMMON_FIELDS, PORT_PLACEHOLDER
 
-CONNECTION_TYPE = {
-    "connection-type": "learnupon",
-    "hook-class-name": "airflow_provider_lms.hooks.learnupon.LearnUponHook",
-    "hook-name": "LearnUpon",
+#: The connection form: Airflow's ``ui-field-behaviour`` and ``conn-fields`` (identity: the descriptor).
+FORM = {
     "ui-field-behaviour": {
         "hidden-fields": ["schema"],
         "relabeling": {

@@ -1,6 +1,6 @@
 """Absorb connection form."""
 
-from airflow_provider_lms.forms import COMMON_FIELDS, PORT_PLACEHOLDER, secret_field, text_field
+from airflow_provider_lms.form_fields import COMMON_FIELDS, PORT_PLACEHOLDER, secret_field, text_field
 
 #: Region keys offered in the form; the hook maps them to the REST gateways.
 REGION_URLS = {
@@ -14,10 +14,8 @@ REGION_URLS = {
     "au-sandbox": "Australia sandbox - https://rest.sandbox.myabsorb.com.au",
 }
 
-CONNECTION_TYPE = {
-    "connection-type": "absorb",
-    "hook-class-name": "airflow_provider_lms.hooks.absorb.AbsorbHook",
-    "hook-name": "Absorb",
+#: The connection form: Airflow's ``ui-field-behaviour`` and ``conn-fields`` (identity: the descriptor).
+FORM = {
     "ui-field-behaviour": {
         "hidden-fields": ["schema"],
         "relabeling": {

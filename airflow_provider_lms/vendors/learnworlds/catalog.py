@@ -1,0 +1,417 @@
+"""LearnWorlds' catalog: the API v2 reads, paging and windows."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from airflow_provider_lms.catalog import Catalog, Endpoint, Param
+from airflow_provider_lms.exceptions import LmsPaginationError
+from airflow_provider_lms.page_request import PageRequest, PageResponse
+from airflow_provider_lms.pagination import PageNumberPaginator, Paginator, SinglePage, empty_page_error
+from airflow_provider_lms.records import get_int
+from airflow_provider_lms.windows import DateRangeFilter, Window
+
+ITEMS_PER_PAGE_MAX = 200
+
+# ---- pagination -----------------------------------------------------------------------------
+
+
+class LearnWorldsPaginator(PageNumberPaginator):
+    """``page`` (+ ``items_per_page`` where the endpoint takes it), stopping on ``meta.totalPages``.
+
+    LearnWorlds answers a page number past the end with the LAST page again, so an empty page never
+    comes: the only safe stop is ``meta.totalPages``. A paged list without it is an error (unless
+    ``require_total`` is off, for custom paths that may not be paged at all), and a response whose
+    ``meta.page`` is not the page asked for is a repeated page, which is an error too.
+    """
+
+    def __init__(self, *, items_per_page: bool = False, require_total: bool = True) -> None:
+        super().__init__(
+            "page",
+            "items_per_page" if items_per_page else None,
+            total_pages_path="meta.totalPages",
+            # Declared only (stopping is on totalPages): the page checks hold the records read
+            # against meta.totalItems, and bound the pages by both.
+            total_items_path="meta.totalItems",
+            served_page_size_path="meta.itemsPerPage",
+        )
+        self.require_total = require_total
+
+    def advance(self, request: PageRequest, response: PageResponse) -> PageRequest | None:
+        served = get_int(response.body, "meta.page")
+        if served is not None and served != self.page:
+            raise LmsPaginationError(
+                f"asked for page {self.page} but LearnWorlds served page {served}: a page past the "
+                "end repeats the last page, so meta.totalPages was wrong or changed; stopped to avoid "
+                "duplicates"
+            )
+        total = get_int(response.body, "meta.totalPages")
+        if total is None:
+            if self.require_total:
+                raise LmsPaginationError(
+                    f"page {self.page} has no meta.totalPages: LearnWorlds repeats the last page past "
+                    "the end, so paging without it could loop; set pagination='none' on the endpoint "
+                    "if this list is not paged"
+                )
+            return None
+        if self.page >= total:
+            return None
+        if response.record_count == 0:
+            raise empty_page_error(
+                f"page {self.page}", f"meta.totalPages says {total} pages", self.records_seen
+            )
+        self.records_seen += response.record_count
+        self.page += 1
+        following = request.copy()
+        self._target(following)[self.page_param] = self.page
+        return following
+
+
+def paged(items_per_page: bool = False) -> Callable[[], Paginator]:
+    return lambda: LearnWorldsPaginator(items_per_page=items_per_page)
+
+
+# ---- windows --------------------------------------------------------------------------------
+
+
+class UnixSecondsWindow(DateRangeFilter):
+    """``*_after`` / ``*_before`` in unix seconds. Whether LearnWorlds includes the edges is not
+    documented, so the request is one second wider on each side and records are kept by their own
+    ``record_field`` timestamp (float seconds): each record lands in exactly one window."""
+
+    def __init__(self, start_param: str, end_param: str, record_field: str) -> None:
+        super().__init__(start_param, end_param, fmt="unix", record_field=record_field)
+
+    def apply(self, request: PageRequest, window: Window) -> None:
+        request.params[self.start_param] = math.floor(window.start.timestamp()) - 1
+        request.params[self.end_param] = math.ceil(window.end.timestamp()) + 1
+
+
+# ---- catalog --------------------------------------------------------------------------------
+
+
+def _path(name: str, description: str = "") -> Param:
+    return Param(name, required=True, location="path", description=description)
+
+
+def _listing(
+    name: str,
+    path: str,
+    description: str,
+    *params: Param,
+    items_per_page: bool = False,
+    window: DateRangeFilter | None = None,
+    records_path: str = "$.data[*]",
+    id_field: str | None = "id",
+) -> Endpoint:
+    """A paged list in the ``{data, meta}`` envelope (records keyed by ``id`` unless told)."""
+    return Endpoint(
+        name,
+        path,
+        records_path,
+        params=params,
+        window=window,
+        paginator=paged(items_per_page),
+        max_page_size=ITEMS_PER_PAGE_MAX if items_per_page else None,
+        id_field=id_field,
+        description=description,
+    )
+
+
+def _unpaged(
+    name: str,
+    path: str,
+    description: str,
+    *params: Param,
+    records_path: str = "$.data[*]",
+    id_field: str | None = None,
+) -> Endpoint:
+    """A list (``{data}``, no ``meta``) or a single object that comes in one response."""
+    return Endpoint(
+        name,
+        path,
+        records_path,
+        params=params,
+        paginator=SinglePage,
+        id_field=id_field,
+        description=description,
+    )
+
+
+FIXED = " Fixed page size (page_size is ignored)."
+SNAPSHOT = " Full snapshot."
+
+LEARNWORLDS_CATALOG = Catalog(
+    "LearnWorlds",
+    [
+        # Courses and reporting
+        _listing(
+            "courses",
+            "/courses",
+            "All courses of the school." + SNAPSHOT + FIXED,
+            Param("categories", description="comma-separated category names"),
+            Param("access", description="free, paid, private, coming_soon, enrollment_closed, draft"),
+        ),
+        _unpaged(
+            "course_contents",
+            "/courses/{course_id}/contents",
+            "One course's sections and learning units (one record per course)." + SNAPSHOT,
+            _path("course_id"),
+            records_path="$",
+            id_field="id",
+        ),
+        _listing(
+            "course_users",
+            "/courses/{course_id}/users",
+            "Users enrolled in one course." + SNAPSHOT,
+            _path("course_id"),
+            items_per_page=True,
+        ),
+        _listing(
+            "course_grades",
+            "/courses/{course_id}/grades",
+            "Grades of every enrolled user in one course." + SNAPSHOT,
+            _path("course_id"),
+            Param("users", description="comma-separated user ids"),
+            Param("learning_units", api_name="learningUnits", description="comma-separated unit ids"),
+            Param("sort", choices=("created", "submittedTimestamp")),
+            Param("order", choices=("asc", "desc")),
+            items_per_page=True,
+        ),
+        _unpaged(
+            "course_analytics",
+            "/courses/{course_id}/analytics",
+            "Analytics of one course (one record)." + SNAPSHOT,
+            _path("course_id"),
+            records_path="$",
+        ),
+        _unpaged(
+            "unit_analytics",
+            "/courses/{course_id}/units/{unit_id}/analytics",
+            "Analytics of one learning unit of a course (one record)." + SNAPSHOT,
+            _path("course_id"),
+            _path("unit_id"),
+            records_path="$",
+        ),
+        _unpaged(
+            "user_course_progress",
+            "/users/{user_id}/courses/{course_id}/progress",
+            "One user's progress in one course (one record)." + SNAPSHOT,
+            _path("user_id"),
+            _path("course_id"),
+            records_path="$",
+        ),
+        _listing(
+            "user_progress",
+            "/users/{user_id}/progress",
+            "One user's progress in every course they are enrolled in." + SNAPSHOT,
+            _path("user_id"),
+            items_per_page=True,
+            id_field="course_id",
+        ),
+        # Products
+        _listing("bundles", "/bundles", "Bundles." + SNAPSHOT + FIXED),
+        _listing("subscription_plans", "/subscription-plans", "Subscription plans." + SNAPSHOT + FIXED),
+        _listing(
+            "user_subscriptions",
+            "/user-subscriptions",
+            "Users' subscriptions." + SNAPSHOT + FIXED,
+            Param("user_id", description="user id or email"),
+            Param("status", choices=("active", "inactive", "trial")),
+            id_field=None,
+        ),
+        _listing(
+            "active_installments",
+            "/installments/active",
+            "Active installment plans of users." + SNAPSHOT + FIXED,
+            Param("product_id"),
+            Param("user_id", description="user id or email"),
+            Param("product_type", choices=("course", "bundle")),
+        ),
+        _unpaged(
+            "school_events",
+            "/school/events",
+            "Upcoming drip-feed, assignment and live-session events (unpaged)." + SNAPSHOT,
+            Param("event_type", choices=("dripFeed", "fileAssignment", "liveSession")),
+        ),
+        # Users
+        _listing(
+            "users",
+            "/users",
+            "Users who registered in the window (registration_after/registration_before, unix "
+            "seconds, trimmed by `created`); without a window all users. Suspended users only with "
+            "include_suspended='true'.",
+            Param("status", choices=("paying", "non_paying", "suspended", "never_logged_in")),
+            Param("role", choices=("user", "admin", "instructor", "reporter")),
+            Param("tags", description="comma-separated tags"),
+            Param("include_suspended", choices=("true", "false")),
+            items_per_page=True,
+            window=UnixSecondsWindow("registration_after", "registration_before", "created"),
+        ),
+        _unpaged(
+            "user_products",
+            "/users/{user_id}/products",
+            "Products (courses, bundles, subscriptions) one user has (unpaged)." + SNAPSHOT,
+            _path("user_id"),
+            id_field="id",
+        ),
+        _listing(
+            "user_courses",
+            "/users/{user_id}/courses",
+            "One user's course enrollments ({created, expires, course})." + SNAPSHOT + FIXED,
+            _path("user_id"),
+            id_field="course.id",
+        ),
+        _listing(
+            "users_by_product",
+            "/users/by-product",
+            "Users with access to one product." + SNAPSHOT + FIXED,
+            Param("product_id", required=True),
+            Param("product_type", required=True, choices=("course", "bundle", "subscription")),
+        ),
+        _listing(
+            "users_by_segment",
+            "/users/by-segment",
+            "Users in one segment." + SNAPSHOT + FIXED,
+            Param("segment_id", required=True),
+        ),
+        _unpaged("segments", "/users/segments", "User segments (unpaged)." + SNAPSHOT, id_field="id"),
+        # Sales
+        _listing(
+            "payments",
+            "/payments",
+            "Payments created in the window (created_after/created_before, unix seconds, trimmed "
+            "by `created`); without a window all payments.",
+            Param("product_type", choices=("course", "bundle", "subscription")),
+            Param("user_id", description="user id or email"),
+            Param("affiliate_id", description="affiliate id or email"),
+            Param("product_id"),
+            items_per_page=True,
+            window=UnixSecondsWindow("created_after", "created_before", "created"),
+        ),
+        _listing("leads", "/leads", "Leads." + SNAPSHOT + FIXED, id_field=None),  # no id of their own
+        _listing("promotions", "/promotions", "Promotions with their coupons." + SNAPSHOT + FIXED),
+        _unpaged(
+            "promotion_coupons",
+            "/promotions/{promotion_id}/coupons",
+            "Coupons of one promotion (unpaged)." + SNAPSHOT,
+            _path("promotion_id"),
+        ),
+        _listing(
+            "coupon_usage",
+            "/promotions/{promotion_id}/coupons/{coupon_code}/usage",
+            "Payments that redeemed one coupon (records under `payments`)." + SNAPSHOT + FIXED,
+            _path("promotion_id"),
+            _path("coupon_code"),
+            records_path="$.payments[*]",
+        ),
+        _listing("affiliates", "/affiliates", "Affiliates." + SNAPSHOT + FIXED),
+        _listing(
+            "affiliate_customers",
+            "/affiliates/{affiliate_id}/customers",
+            "Paying users referred by one affiliate." + SNAPSHOT + FIXED,
+            _path("affiliate_id"),
+        ),
+        _listing(
+            "affiliate_leads",
+            "/affiliates/{affiliate_id}/leads",
+            "Referred users of one affiliate who have not paid." + SNAPSHOT + FIXED,
+            _path("affiliate_id"),
+        ),
+        _listing(
+            "affiliate_payments",
+            "/affiliates/{affiliate_id}/payments",
+            "Payments credited to one affiliate." + SNAPSHOT + FIXED,
+            _path("affiliate_id"),
+        ),
+        _listing(
+            "affiliate_payouts_completed",
+            "/affiliates/{affiliate_id}/payouts/completed",
+            "Completed payouts of one affiliate." + SNAPSHOT + FIXED,
+            _path("affiliate_id"),
+        ),
+        _unpaged(
+            "affiliate_payouts_due",
+            "/affiliates/{affiliate_id}/payouts/due",
+            "Due payouts of one affiliate (unpaged)." + SNAPSHOT,
+            _path("affiliate_id"),
+        ),
+        _unpaged(
+            "affiliate_payouts_upcoming",
+            "/affiliates/{affiliate_id}/payouts/upcoming",
+            "Upcoming payouts of one affiliate (unpaged)." + SNAPSHOT,
+            _path("affiliate_id"),
+        ),
+        # Learning records
+        _listing(
+            "certificates",
+            "/certificates",
+            "Issued certificates." + SNAPSHOT + FIXED,
+            Param("course_id"),
+            Param("user_id", description="user id or email"),
+        ),
+        _listing(
+            "event_logs",
+            "/event-logs",
+            "School event log entries created in the window (created_after/created_before, unix "
+            "seconds, trimmed by `created`), newest first unless sort='asc'." + FIXED,
+            Param("user_id", description="user id or email"),
+            Param("activity", description="e.g. login, purchase, complete_course"),
+            Param("sort", choices=("asc", "desc")),
+            window=UnixSecondsWindow("created_after", "created_before", "created"),
+            id_field=None,
+        ),
+        _listing(
+            "assessment_responses",
+            "/assessments/{assessment_id}/responses",
+            "Responses to one assessment, most recent first." + SNAPSHOT,
+            _path("assessment_id"),
+            Param("users", description="comma-separated user ids"),
+            items_per_page=True,
+        ),
+        _listing("seats", "/seats", "Seat offerings." + SNAPSHOT + FIXED),
+        _listing("user_groups", "/user_groups", "User groups." + SNAPSHOT + FIXED),
+        _unpaged(
+            "user_roles",
+            "/user-roles",
+            "User roles (unpaged)." + SNAPSHOT,
+            Param("role_id"),
+            Param("access_level", description="comma-separated: admin, instructor, reporter, ..."),
+            id_field="id",
+        ),
+        # Community
+        _unpaged(
+            "community_collections",
+            "/community/collections",
+            "Community collections (unpaged)." + SNAPSHOT,
+            id_field="id",
+        ),
+        _listing(
+            "community_spaces",
+            "/community/spaces",
+            "Community spaces." + SNAPSHOT,
+            Param("access", choices=("public", "private", "standalone")),
+            Param("collection_id", api_name="collectionId"),
+            Param("usages", description="course ids the space is used in"),
+            items_per_page=True,
+        ),
+        _listing(
+            "community_space_users",
+            "/community/spaces/{space_id}/users",
+            "Members of one community space." + SNAPSHOT,
+            _path("space_id"),
+            items_per_page=True,
+        ),
+        _listing(
+            "community_posts",
+            "/community/posts",
+            "Community posts, newest first." + SNAPSHOT,
+            Param("user_id", description="author id or email"),
+            Param("space_id"),
+            Param("course_id"),
+            Param("mentions", description="id of a mentioned user"),
+            items_per_page=True,
+        ),
+    ],
+)
