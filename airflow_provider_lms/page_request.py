@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from requests.structures import CaseInsensitiveDict
 
 
 @dataclass
@@ -33,8 +36,13 @@ class PageRequest:
 
 @dataclass
 class PageResponse:
-    """What a paginator may look at to decide on the next page."""
+    """What a paginator may look at to decide on the next page. Header names are case-insensitive,
+    as HTTP says (``headers.get("lu-has-next-page")`` finds ``LU-Has-Next-Page``)."""
 
-    headers: dict[str, str]
+    headers: Mapping[str, str]
     body: Any
     record_count: int
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.headers, CaseInsensitiveDict):
+            self.headers = CaseInsensitiveDict(self.headers)

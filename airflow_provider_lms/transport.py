@@ -204,6 +204,14 @@ def _keep_signed_headers(prepared: requests.PreparedRequest) -> requests.Prepare
     return prepared
 
 
+@dataclass
+class Exchange:
+    """One request's 2xx answer: the response (headers case-insensitive) and its body, decoded once."""
+
+    response: requests.Response
+    body: Any
+
+
 class HttpTransport:
     """Sends :class:`PageRequest` objects relative to ``base_url``, to that origin only."""
 
@@ -218,7 +226,8 @@ class HttpTransport:
         timeout: tuple[float, float] = (10.0, 60.0),
         verify: bool | str = True,
         sleep: Callable[[float], None] = time.sleep,
-        check_response: Callable[[requests.Response], None] | None = None,
+        decode: Callable[[requests.Response], Any] | None = None,
+        accept_body: Callable[[requests.Response, Any], Any] | None = None,
         connection_label: str = "",
         response_timeout: float | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
@@ -236,7 +245,7 @@ class HttpTransport:
             else max(DEFAULT_RESPONSE_TIMEOUT, 2 * float(timeout[1]))
         )
         self.max_response_bytes = max_response_bytes
-        self.check_response = check_response
+        self.decode, self.accept_body = decode, accept_body
         self.connection_label = connection_label
         self.session = requests.Session()
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=8)
@@ -263,6 +272,11 @@ class HttpTransport:
 
     def send(self, request: PageRequest, *, authenticated: bool = True) -> requests.Response:
         """Send with retries; return a 2xx response (body read) or raise :class:`LmsHttpError`."""
+        return self.exchange(request, authenticated=authenticated).response
+
+    def exchange(self, request: PageRequest, *, authenticated: bool = True) -> Exchange:
+        """As :meth:`send`, with the body decoded once (``decode``) and accepted (``accept_body``:
+        it may raise for an error reported inside a 2xx body, retryable or not)."""
         policy = self.policy
         waited = 0.0
         for attempt in range(1, policy.max_attempts + 1):
@@ -309,7 +323,7 @@ class HttpTransport:
             self.policy.retry_budget,
         )
 
-    def _send_renewing_credentials(self, request: PageRequest, authenticated: bool) -> requests.Response:
+    def _send_renewing_credentials(self, request: PageRequest, authenticated: bool) -> Exchange:
         try:
             return self._send_once(request, authenticated)
         except CredentialRejected:
@@ -337,7 +351,7 @@ class HttpTransport:
 
     # ---- one attempt ----------------------------------------------------------------------------
 
-    def _send_once(self, request: PageRequest, authenticated: bool) -> requests.Response:
+    def _send_once(self, request: PageRequest, authenticated: bool) -> Exchange:
         url = self.url_for(request.path)  # refuses another origin before anything is signed
         signed = SignedRequest(headers=dict(request.headers), params=dict(request.params))
         if authenticated:
@@ -379,9 +393,10 @@ class HttpTransport:
                 f"{self._label(request)} answered HTTP {status}: {vendor_message(response, self.redactor)}",
                 status,
             )
-        if self.check_response is not None:
-            self.check_response(response)
-        return response
+        body = self.decode(response) if self.decode is not None else None
+        if self.accept_body is not None:
+            body = self.accept_body(response, body)
+        return Exchange(response, body)
 
     def _follow(self, request: PageRequest, current: str, response: requests.Response) -> str:
         """The next URL of a same-origin redirect; a redirect elsewhere is refused, never sent."""

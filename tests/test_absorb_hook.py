@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_provider_lms.vendors.absorb.query import AbsorbPaginator, ModifiedSinceWindow, ODataWindow, RecordWindow
 from airflow_provider_lms.exceptions import (
     LmsAuthError,
     LmsConfigError,
@@ -13,9 +12,15 @@ from airflow_provider_lms.exceptions import (
     LmsResponseError,
     LmsWindowError,
 )
-from airflow_provider_lms.vendors.absorb.hook import ABSORB_CATALOG, AbsorbHook
 from airflow_provider_lms.page_request import PageRequest, PageResponse
 from airflow_provider_lms.sandbox import start_twin
+from airflow_provider_lms.vendors.absorb.hook import ABSORB_CATALOG, AbsorbHook
+from airflow_provider_lms.vendors.absorb.query import (
+    AbsorbPaginator,
+    ModifiedSinceWindow,
+    ODataWindow,
+    RecordWindow,
+)
 from tests.test_absorb_support import WINDOW, Scenario, by_id, edited_in, moment, register
 
 
@@ -358,7 +363,7 @@ def test_test_connection_authenticates_and_reads_one_page(absorb):
 
 
 def test_status_names_are_documented():
-    from airflow_provider_lms.vendors.absorb.hook import ATTEMPT_STATUS, ENROLLMENT_STATUS
+    from airflow_provider_lms.hooks.absorb import ATTEMPT_STATUS, ENROLLMENT_STATUS
 
     assert ENROLLMENT_STATUS[3] == "Complete" and len(ENROLLMENT_STATUS) == 13
     assert ATTEMPT_STATUS == {1: "InProgress", 3: "Complete", 5: "Failed"}

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
+from airflow_provider_lms.exceptions import LmsConfigError
 from airflow_provider_lms.vendors.absorb.shared_token import (
     PathBackend,
     SharedTokenAuth,
@@ -21,7 +22,6 @@ from airflow_provider_lms.vendors.absorb.shared_token import (
     select_token_store,
 )
 from airflow_provider_lms.vendors.absorb.token_cache import FileTokenStore
-from airflow_provider_lms.exceptions import LmsConfigError
 from tests.test_absorb_parallel import _extracts, _run_in_processes
 from tests.test_absorb_support import by_id, register
 

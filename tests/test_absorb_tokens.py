@@ -9,9 +9,9 @@ import stat
 
 import pytest
 
-from airflow_provider_lms.vendors.absorb.token_cache import FileTokenStore, MemoryTokenStore
 from airflow_provider_lms.exceptions import LmsConfigError
 from airflow_provider_lms.vendors.absorb.hook import AbsorbHook
+from airflow_provider_lms.vendors.absorb.token_cache import FileTokenStore, MemoryTokenStore
 from tests.test_absorb_support import Scenario, by_id, register
 
 

@@ -7,9 +7,9 @@ import tracemalloc
 
 import pytest
 
-from airflow_provider_lms.vendors.learnupon.hook import LearnUponHook
 from airflow_provider_lms.operators.extract import LmsExtractOperator
 from airflow_provider_lms.throttle import RollingWindowThrottle
+from airflow_provider_lms.vendors.learnupon.hook import LearnUponHook
 
 
 def test_learnupon_paces_itself_on_the_remaining_minute_header(twin_factory, connect, no_sleep):

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from airflow_provider_lms.exceptions import LmsConfigError, LmsHttpError, LmsPaginationError, LmsWindowError
-from airflow_provider_lms.vendors.ispring.hook import ISPRING_CATALOG, IspringHook
 from airflow_provider_lms.sandbox import start_twin
+from airflow_provider_lms.vendors.ispring.hook import ISPRING_CATALOG, IspringHook
 from airflow_provider_lms.windows import parse_record_time
 
 WINDOW = ("2026-10-10T00:00:00Z", "2026-10-20T00:00:00Z")
@@ -300,7 +300,7 @@ def test_custom_paths_and_overrides_use_the_same_paging_and_formats(read_only_tw
 def test_hook_asks_for_json_and_gets_it(read_only_twins, connect):
     twin = read_only_twins["json"]
     hook = IspringHook(connect(twin))
-    response = hook.transport.send(hook.plan("groups").request)
-    assert response.request.headers["Accept"] == "application/json"
-    assert response.headers["Content-Type"] == "application/json"
-    assert hook.parse_body(response)["groups"] == twin.twin.data["groups"]
+    exchange = hook.transport.exchange(hook.plan("groups").request)
+    assert exchange.response.request.headers["Accept"] == "application/json"
+    assert exchange.response.headers["Content-Type"] == "application/json"
+    assert exchange.body["groups"] == twin.twin.data["groups"]

@@ -11,8 +11,8 @@ import pytest
 import requests
 
 from airflow_provider_lms.exceptions import LmsAuthError, LmsConfigError, LmsResponseError
-from airflow_provider_lms.vendors.ispring.hook import IspringHook
 from airflow_provider_lms.operators.extract import LmsExtractOperator
+from airflow_provider_lms.vendors.ispring.hook import IspringHook
 
 TOKEN = "/api/v3/token"
 

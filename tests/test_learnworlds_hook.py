@@ -20,8 +20,8 @@ from airflow_provider_lms.exceptions import (
     LmsResponseError,
     LmsWindowError,
 )
-from airflow_provider_lms.vendors.learnworlds.hook import LEARNWORLDS_CATALOG, LearnWorldsHook, api_root
 from airflow_provider_lms.sandbox import start_twin
+from airflow_provider_lms.vendors.learnworlds.hook import LEARNWORLDS_CATALOG, LearnWorldsHook, api_root
 
 FAST = {"rate_limit": 100_000, "rate_window": 1.0}  # a twin whose limit never gets in the way
 SMALL_PAGES = 7  # twin fixed page size and our page_size: every list spans several pages

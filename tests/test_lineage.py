@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_lms.vendors.learnupon.hook import LearnUponHook
 from airflow_provider_lms.lineage import FieldsSeen, api_dataset, storage_dataset
 from airflow_provider_lms.naive_times import is_naive
 from airflow_provider_lms.operators.extract import LmsExtractOperator
+from airflow_provider_lms.vendors.learnupon.hook import LearnUponHook
 
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
 

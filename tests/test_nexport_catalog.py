@@ -14,8 +14,8 @@ from typing import Any
 import pendulum
 import pytest
 
-from airflow_provider_lms.vendors.nexport.hook import NEXPORT_CATALOG, NexPortHook
 from airflow_provider_lms.sandbox import start_twin
+from airflow_provider_lms.vendors.nexport.hook import NEXPORT_CATALOG, NexPortHook
 from airflow_provider_lms.windows import parse_record_time
 
 Case = tuple[dict[str, Any], tuple[Any, Any], list[dict[str, Any]], tuple]

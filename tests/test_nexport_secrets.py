@@ -17,8 +17,8 @@ from urllib.parse import quote, quote_plus
 import pytest
 
 from airflow_provider_lms.exceptions import LmsError, LmsHttpError
-from airflow_provider_lms.vendors.nexport.hook import NexPortApiError, NexPortHook
 from airflow_provider_lms.sandbox import start_twin
+from airflow_provider_lms.vendors.nexport.hook import NexPortApiError, NexPortHook
 from airflow_provider_lms.vendors.nexport.twin import ForcedError
 
 

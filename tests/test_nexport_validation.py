@@ -7,9 +7,9 @@ import json
 import pytest
 
 from airflow_provider_lms.exceptions import LmsConfigError, LmsWindowError
-from airflow_provider_lms.vendors.nexport.hook import NexPortHook
 from airflow_provider_lms.operators.extract import LmsExtractOperator
 from airflow_provider_lms.sandbox import start_twin
+from airflow_provider_lms.vendors.nexport.hook import NexPortHook
 
 ORG = "3f8c08bc-e009-471c-802c-09f0d814bf59"
 USER = "15b7120f-1354-4d8d-bbf7-768f1e184693"

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pendulum
 import pytest
 
-from airflow_provider_lms.vendors.nexport.hook import NexPortApiError, NexPortHook
 from airflow_provider_lms.operators.extract import LmsExtractOperator
+from airflow_provider_lms.vendors.nexport.hook import NexPortApiError, NexPortHook
 from airflow_provider_lms.vendors.nexport.twin import ForcedError
 from airflow_provider_lms.windows import parse_record_time
 

@@ -17,8 +17,8 @@ import pytest
 
 from airflow_provider_lms import parquet
 from airflow_provider_lms.exceptions import LmsConfigError, LmsPaginationError
-from airflow_provider_lms.vendors.learnupon.hook import LearnUponHook
 from airflow_provider_lms.operators.extract import LmsExtractOperator
+from airflow_provider_lms.vendors.learnupon.hook import LearnUponHook
 from airflow_provider_lms.writers import atomic_output
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from airflow_provider_lms.exceptions import LmsConfigError
-from airflow_provider_lms.vendors.learnupon.hook import LEARNUPON_CATALOG, LearnUponHook
 from airflow_provider_lms.preview import catalog_lines
+from airflow_provider_lms.vendors.learnupon.hook import LEARNUPON_CATALOG, LearnUponHook
 
 COMMAND = [sys.executable, "-m", "airflow_provider_lms.preview"]
 CONSOLE_SCRIPT = str(Path(sys.executable).parent / "lms-preview")

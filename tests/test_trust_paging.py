@@ -13,14 +13,14 @@ from collections.abc import Callable
 import pytest
 
 from airflow_provider_lms.exceptions import LmsConfigError, LmsDataChangedError, LmsPaginationError
+from airflow_provider_lms.operators.extract import LmsExtractOperator
+from airflow_provider_lms.page_checks import ExtractChecks
+from airflow_provider_lms.pagination import Declared
 from airflow_provider_lms.vendors.absorb.hook import AbsorbHook
 from airflow_provider_lms.vendors.ispring.hook import IspringHook
 from airflow_provider_lms.vendors.learnupon.hook import LearnUponHook
 from airflow_provider_lms.vendors.learnworlds.hook import LearnWorldsHook
 from airflow_provider_lms.vendors.nexport.hook import NexPortHook
-from airflow_provider_lms.operators.extract import LmsExtractOperator
-from airflow_provider_lms.page_checks import ExtractChecks
-from airflow_provider_lms.pagination import Declared
 from tests.stubs import Reply, StubRequest, StubServer
 
 UUID = "3f8c08bc-e009-471c-802c-09f0d814bf59"
@@ -234,7 +234,7 @@ def test_learnworlds_empty_page_before_total_pages_is_an_error(vendor):
         return learnworlds_page(chunk, page, 15, 3, 5)
 
     running, conn_id = vendor("learnworlds", pages)
-    with pytest.raises(LmsPaginationError, match="page 2 came back empty although meta.totalPages says 3"):
+    with pytest.raises(LmsPaginationError, match="page=2 came back empty although meta.totalPages says 3"):
         list(hook("learnworlds", conn_id).iter_records("users", {"page_size": 5}))
 
 

@@ -9,12 +9,12 @@ import base64
 import pytest
 
 from airflow_provider_lms.exceptions import LmsAuthError, LmsConfigError
+from airflow_provider_lms.operators.extract import LmsExtractOperator
 from airflow_provider_lms.vendors.absorb.hook import AbsorbHook
 from airflow_provider_lms.vendors.ispring.hook import IspringHook
 from airflow_provider_lms.vendors.learnupon.hook import LearnUponHook
 from airflow_provider_lms.vendors.learnworlds.hook import LearnWorldsHook
 from airflow_provider_lms.vendors.nexport.hook import NexPortHook
-from airflow_provider_lms.operators.extract import LmsExtractOperator
 from tests.test_absorb_support import register
 
 # ---- 4. Absorb: a token serves only the exact credentials that obtained it -----------------------

@@ -17,12 +17,12 @@ from urllib.parse import quote, quote_plus, urlencode
 import pytest
 
 from airflow_provider_lms.exceptions import LmsError
+from airflow_provider_lms.redaction import Redactor
 from airflow_provider_lms.vendors.absorb.hook import AbsorbHook
 from airflow_provider_lms.vendors.ispring.hook import IspringHook
 from airflow_provider_lms.vendors.learnupon.hook import LearnUponHook
 from airflow_provider_lms.vendors.learnworlds.hook import LearnWorldsHook
 from airflow_provider_lms.vendors.nexport.hook import NexPortHook
-from airflow_provider_lms.redaction import Redactor
 from tests.stubs import Reply, StubRequest, StubServer
 
 LOGIN = "api-user"

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -19,7 +19,7 @@ from airflow.sdk import BaseHook
 
 from airflow_provider_lms.auth import Auth
 from airflow_provider_lms.catalog import Catalog, Endpoint, apply_trim_parameters, resolve_endpoint
-from airflow_provider_lms.exceptions import LmsConfigError, LmsError
+from airflow_provider_lms.exceptions import LmsConfigError, LmsError, LmsResponseError
 from airflow_provider_lms.json_body import check_non_finite_mode, parse_json_body
 from airflow_provider_lms.lineage import report_hook_input
 from airflow_provider_lms.page_checks import ExtractChecks, page_limit_from
@@ -36,6 +36,9 @@ from airflow_provider_lms.transport import (
 )
 from airflow_provider_lms.vendors import Vendor
 from airflow_provider_lms.windows import Window, parse_window
+
+if TYPE_CHECKING:
+    from airflow_provider_lms.xml_records import XmlVocabulary
 
 EndpointSpec = str | Mapping[str, Any] | Endpoint
 
@@ -149,6 +152,15 @@ class LmsHook(BaseHook):
     secret_param_names: ClassVar[tuple[str, ...]] = ()
     #: Connection extras that hold secrets.
     secret_extras: ClassVar[tuple[str, ...]] = ()
+    #: Headers every request carries (``{"Accept": "application/json"}`` for a vendor that
+    #: otherwise answers XML); auth headers are the auth strategy's.
+    default_headers: ClassVar[Mapping[str, str]] = {}
+    #: What the vendor's XML answers mean, for vendors that may answer XML (None: JSON only).
+    xml_vocabulary: ClassVar[XmlVocabulary | None] = None
+    #: Records of endpoints scoped by a path id (``/courses/{course_id}/users``) carry the ids they
+    #: were read under in ``_parameters`` (``{"course_id": "c1"}``), so a batch file of several
+    #: courses says which course each row came from.
+    stamp_parameters: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -229,14 +241,27 @@ class LmsHook(BaseHook):
         """The vendor's usual pagination, for catalog entries and custom endpoints without one."""
         raise NotImplementedError
 
-    def check_response(self, response: requests.Response) -> None:
-        """Raise for errors a vendor reports inside a 2xx body. Nothing to check by default."""
-        return None
+    def accept_body(self, response: requests.Response, body: Any) -> Any:
+        """Vendor hook point for a decoded 2xx body: raise for errors the vendor reports inside it
+        (:class:`~airflow_provider_lms.exceptions.LmsError`, or the transport's retry signals), and
+        return the body records are read from. Returns ``body`` unchanged by default."""
+        return body
 
     def parse_body(self, response: requests.Response) -> Any:
-        """Decode a response body: strict JSON by default (:mod:`airflow_provider_lms.json_body`:
-        declared charset, no NaN/Infinity unless the ``non_finite_numbers`` extra allows them).
-        The raw bytes are released from ``response`` once decoded."""
+        """Decode a response body once: strict JSON (:mod:`airflow_provider_lms.json_body`: declared
+        charset, no NaN/Infinity unless the ``non_finite_numbers`` extra allows them), or XML parsed
+        without DTDs or entities where the hook declares an ``xml_vocabulary``. The raw bytes are
+        released from ``response`` once decoded."""
+        if self.xml_vocabulary is not None:
+            from airflow_provider_lms.xml_records import looks_like_xml, parse_xml  # only when needed
+
+            if looks_like_xml(response.headers.get("Content-Type"), response.content):
+                try:
+                    return parse_xml(response.content, self.xml_vocabulary)
+                except LmsResponseError as exc:
+                    raise LmsResponseError(
+                        f"{response.request.method} {self.redactor.url(response.url)}: {exc}"
+                    ) from None
         return parse_json_body(response, self.redactor, non_finite=self.non_finite_numbers)
 
     @cached_property
@@ -271,7 +296,7 @@ class LmsHook(BaseHook):
         if response_timeout is None and self.extras.get("response_timeout") not in (None, ""):
             response_timeout = self._number_extra("response_timeout", None, 0.0)
         verify = self.extras.get("verify", True)
-        return HttpTransport(
+        transport = HttpTransport(
             self.base_url(),
             auth=self.create_auth(),
             redactor=self.redactor,
@@ -280,13 +305,16 @@ class LmsHook(BaseHook):
             timeout=timeout,
             verify=verify if isinstance(verify, (bool, str)) else True,
             sleep=self._sleep,
-            check_response=self.check_response,
+            decode=self.parse_body,
+            accept_body=self.accept_body,
             connection_label=self.conn_id,
             response_timeout=response_timeout,
             max_response_bytes=self._number_extra(
                 "max_response_bytes", self._max_response_bytes, DEFAULT_MAX_RESPONSE_BYTES, int
             ),
         )
+        transport.session.headers.update(self.default_headers)
+        return transport
 
     def quick(self) -> LmsHook:
         """Few attempts, short timeouts: for answers a person waits for (the Test button,
@@ -358,24 +386,37 @@ class LmsHook(BaseHook):
         progress = PageProgress(
             self.log, f"{self.conn_type} {endpoint.name}", plan.parameters, plan.page_size, self.redactor
         )
+        stamp = self._stamp_for(plan)
         number = 0
         while request is not None and (max_pages is None or number < max_pages):
             number += 1
             checks.before_page(number)
-            response = self.transport.send(request)
-            body = self.parse_body(response)
-            records = selector.select(body)
+            exchange = self.transport.exchange(request)  # the body decoded once, checked by the vendor
+            records = selector.select(exchange.body)
             received = len(records)
-            seen = PageResponse(dict(response.headers), body, received)
+            seen = PageResponse(exchange.response.headers, exchange.body, received)
             declared = paginator.declared(seen)
             records, skipped = checks.after_page(number, records, declared)
             if plan.window is not None and endpoint.window is not None:
                 records = [r for r in records if endpoint.window.contains(r, plan.window, endpoint.name)]
+            if stamp:
+                for record in records:
+                    record["_parameters"] = dict(stamp)
             progress.page(number, len(records), declared, skipped)
-            yield Page(number, records, received, response.request, skipped)
+            yield Page(number, records, received, exchange.response.request, skipped)
             request = paginator.advance(request, seen)
         if request is None:
             checks.finish()
+
+    def _stamp_for(self, plan: ExtractPlan) -> dict[str, Any]:
+        """The path ids records are stamped with (``stamp_parameters``); empty when off."""
+        if not self.stamp_parameters:
+            return {}
+        return {
+            p.name: plan.parameters[p.name]
+            for p in plan.endpoint.params
+            if p.location == "path" and p.name in plan.parameters
+        }
 
     def _paginator(self, endpoint: Endpoint) -> Paginator:
         return endpoint.paginator() if endpoint.paginator else self.default_paginator()

@@ -139,8 +139,7 @@ class AbsorbHook(LmsHook):
             body={"username": username, "password": password, "privateKey": private_key},
             headers=api_headers(private_key),
         )
-        response = self.transport.send(request, authenticated=False)
-        token = self.parse_body(response)
+        token = self.transport.exchange(request, authenticated=False).body
         if not isinstance(token, str) or not token.strip():
             # Never echo the body: it may hold a token in an unexpected shape.
             raise LmsResponseError(

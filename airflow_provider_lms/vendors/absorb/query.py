@@ -7,9 +7,8 @@ from datetime import timedelta
 
 import pendulum
 
-from airflow_provider_lms.exceptions import LmsPaginationError
-from airflow_provider_lms.page_request import PageRequest, PageResponse
-from airflow_provider_lms.pagination import PageNumberPaginator
+from airflow_provider_lms.page_request import PageRequest
+from airflow_provider_lms.pagination import PageNumberPaginator, Paginator
 from airflow_provider_lms.windows import Window, WindowMapping
 
 MAX_PAGE_SIZE = 1000  # _limit ceiling
@@ -29,43 +28,22 @@ def ceil_to_second(moment: pendulum.DateTime) -> pendulum.DateTime:
     return moment
 
 
-def stable_sort(requested: str | None, unique_field: str) -> str:
-    """The user's ``_sort`` with a unique field appended as tie-breaker (pages must not shift)."""
-    fields = [f.strip() for f in (requested or "").split(",") if f.strip()]
-    if unique_field.lower() not in {f.lstrip("+-").lower() for f in fields}:
-        fields.append(unique_field)
-    return ",".join(fields)
-
-
-class AbsorbPaginator(PageNumberPaginator):
+def AbsorbPaginator(unique_field: str | None = "id") -> Paginator:  # noqa: N802
     """``_limit`` + ``_offset`` as a page index from 0, stopping on ``totalItems``. An empty page
     before ``totalItems`` is reached is an error, not the end (see :mod:`~airflow_provider_lms.pagination`).
 
     A stable ``_sort`` is always sent (``unique_field`` appended to any user sort): without it
     ties may come back in another order on every page and records repeat or go missing.
     """
-
-    def __init__(self, unique_field: str | None = "id") -> None:
-        super().__init__(
-            "_offset", "_limit", first_page=0, total_items_path="totalItems", served_page_size_path="limit"
-        )
-        self.unique_field = unique_field
-
-    def start(self, request: PageRequest, page_size: int | None) -> PageRequest:
-        super().start(request, page_size)
-        if self.unique_field:
-            request.params["_sort"] = stable_sort(request.params.get("_sort"), self.unique_field)
-        return request
-
-    def advance(self, request: PageRequest, response: PageResponse) -> PageRequest | None:
-        following = super().advance(request, response)
-        if following is not None and self.page > MAX_PAGE_INDEX:
-            raise LmsPaginationError(
-                f"Absorb serves at most {MAX_PAGE_INDEX + 1} pages (_offset <= {MAX_PAGE_INDEX}) and "
-                f"{self.records_seen} records have been read at page_size={self.page_size}: raise "
-                f"page_size (max {MAX_PAGE_SIZE}) or narrow the window or _filter"
-            )
-        return following
+    return PageNumberPaginator(
+        "_offset",
+        "_limit",
+        first_page=0,
+        total_items_path="totalItems",
+        served_page_size_path="limit",
+        stable_sort=("_sort", unique_field) if unique_field else None,
+        last_page=MAX_PAGE_INDEX,
+    )
 
 
 class ODataWindow(WindowMapping):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from airflow_provider_lms.catalog import Catalog, Endpoint, Param
-from airflow_provider_lms.page_request import PageRequest, PageResponse
-from airflow_provider_lms.pagination import SinglePage, TokenPaginator
+from airflow_provider_lms.page_request import PageRequest
+from airflow_provider_lms.pagination import Paginator, SinglePage, TokenPaginator
 from airflow_provider_lms.windows import DateRangeFilter, Window
 
 PAGE_SIZE_MAX = 1000  # the API's default page size; no larger one is documented
@@ -20,22 +20,10 @@ RESULT_DATE_FIELDS = ("completionDate", "accessDate", "dueDate")
 COMMA_SEPARATED = ("learningTrackIds",)
 
 
-class IspringTokenPaginator(TokenPaginator):
+def IspringTokenPaginator() -> Paginator:  # noqa: N802
     """``pageToken`` / ``nextPageToken``. The OpenAPI copy spells the modules page's key
     ``nextPageToekn``: either spelling continues the extract."""
-
-    TYPO = "nextPageToekn"
-
-    def __init__(self) -> None:
-        super().__init__("pageToken", "nextPageToken", "pageSize")
-
-    def advance(self, request: PageRequest, response: PageResponse) -> PageRequest | None:
-        body = response.body
-        if isinstance(body, dict) and not body.get(self.next_token_path) and body.get(self.TYPO):
-            response = PageResponse(
-                response.headers, {self.next_token_path: body[self.TYPO]}, response.record_count
-            )
-        return super().advance(request, response)
+    return TokenPaginator("pageToken", "nextPageToken", "pageSize", also_token_paths=("nextPageToekn",))
 
 
 class DateRangeWindow(DateRangeFilter):

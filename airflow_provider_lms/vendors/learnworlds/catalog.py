@@ -6,10 +6,8 @@ import math
 from collections.abc import Callable
 
 from airflow_provider_lms.catalog import Catalog, Endpoint, Param
-from airflow_provider_lms.exceptions import LmsPaginationError
-from airflow_provider_lms.page_request import PageRequest, PageResponse
-from airflow_provider_lms.pagination import PageNumberPaginator, Paginator, SinglePage, empty_page_error
-from airflow_provider_lms.records import get_int
+from airflow_provider_lms.page_request import PageRequest
+from airflow_provider_lms.pagination import PageNumberPaginator, Paginator, SinglePage
 from airflow_provider_lms.windows import DateRangeFilter, Window
 
 ITEMS_PER_PAGE_MAX = 200
@@ -17,7 +15,7 @@ ITEMS_PER_PAGE_MAX = 200
 # ---- pagination -----------------------------------------------------------------------------
 
 
-class LearnWorldsPaginator(PageNumberPaginator):
+def LearnWorldsPaginator(*, items_per_page: bool = False, require_total: bool = True) -> Paginator:  # noqa: N802
     """``page`` (+ ``items_per_page`` where the endpoint takes it), stopping on ``meta.totalPages``.
 
     LearnWorlds answers a page number past the end with the LAST page again, so an empty page never
@@ -25,47 +23,17 @@ class LearnWorldsPaginator(PageNumberPaginator):
     ``require_total`` is off, for custom paths that may not be paged at all), and a response whose
     ``meta.page`` is not the page asked for is a repeated page, which is an error too.
     """
-
-    def __init__(self, *, items_per_page: bool = False, require_total: bool = True) -> None:
-        super().__init__(
-            "page",
-            "items_per_page" if items_per_page else None,
-            total_pages_path="meta.totalPages",
-            # Declared only (stopping is on totalPages): the page checks hold the records read
-            # against meta.totalItems, and bound the pages by both.
-            total_items_path="meta.totalItems",
-            served_page_size_path="meta.itemsPerPage",
-        )
-        self.require_total = require_total
-
-    def advance(self, request: PageRequest, response: PageResponse) -> PageRequest | None:
-        served = get_int(response.body, "meta.page")
-        if served is not None and served != self.page:
-            raise LmsPaginationError(
-                f"asked for page {self.page} but LearnWorlds served page {served}: a page past the "
-                "end repeats the last page, so meta.totalPages was wrong or changed; stopped to avoid "
-                "duplicates"
-            )
-        total = get_int(response.body, "meta.totalPages")
-        if total is None:
-            if self.require_total:
-                raise LmsPaginationError(
-                    f"page {self.page} has no meta.totalPages: LearnWorlds repeats the last page past "
-                    "the end, so paging without it could loop; set pagination='none' on the endpoint "
-                    "if this list is not paged"
-                )
-            return None
-        if self.page >= total:
-            return None
-        if response.record_count == 0:
-            raise empty_page_error(
-                f"page {self.page}", f"meta.totalPages says {total} pages", self.records_seen
-            )
-        self.records_seen += response.record_count
-        self.page += 1
-        following = request.copy()
-        self._target(following)[self.page_param] = self.page
-        return following
+    return PageNumberPaginator(
+        "page",
+        "items_per_page" if items_per_page else None,
+        total_pages_path="meta.totalPages",
+        # Declared only (stopping is on totalPages): the page checks hold the records read
+        # against meta.totalItems, and bound the pages by both.
+        declared_items_path="meta.totalItems",
+        served_page_size_path="meta.itemsPerPage",
+        served_page_path="meta.page",
+        without_signal="error" if require_total else "last_page",
+    )
 
 
 def paged(items_per_page: bool = False) -> Callable[[], Paginator]:

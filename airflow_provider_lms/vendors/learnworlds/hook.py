@@ -5,12 +5,12 @@ last page), and a 30 requests / 10 s rolling rate limit paced on the client side
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from airflow_provider_lms.auth import Auth, SignedRequest, Token, TokenAuth, header_safe
 from airflow_provider_lms.exceptions import LmsAuthError, LmsConfigError
-from airflow_provider_lms.hooks.base import ExtractPlan, LmsHook, Page, normalize_url
+from airflow_provider_lms.hooks.base import LmsHook, normalize_url
 from airflow_provider_lms.page_request import PageRequest
 from airflow_provider_lms.pagination import Paginator
 from airflow_provider_lms.records import get_dotted
@@ -88,7 +88,8 @@ class LearnWorldsHook(LmsHook):
     just ``acme``) or its API URL (``https://acme.learnworlds.com/admin/api``); login = client ID;
     password = client secret. Extras ``rate_limit_requests`` / ``rate_limit_seconds`` (default 30 /
     10) set the pace; with N tasks sharing the school in parallel give each 30 / N. Records of
-    endpoints scoped by an id (``course_users``...) carry ``_parameters``, e.g. ``{"course_id": ...}``.
+    endpoints scoped by an id (``course_users``...) carry ``_parameters``, e.g. ``{"course_id": ...}``
+    (the engine's ``stamp_parameters`` option).
 
     :param conn_id: the Airflow connection id (type ``learnworlds``).
     """
@@ -96,6 +97,7 @@ class LearnWorldsHook(LmsHook):
     vendor = VENDOR  # conn_type, hook_name and default_conn_name come from the descriptor
     catalog = LEARNWORLDS_CATALOG
     test_endpoint = "users"
+    stamp_parameters = True  # course_users returns bare users: say which course each came from
 
     def api_root(self) -> str:
         return api_root(
@@ -128,7 +130,7 @@ class LearnWorldsHook(LmsHook):
             },
         )
         try:
-            body = self.parse_body(self.transport.send(request, authenticated=False))
+            body = self.transport.exchange(request, authenticated=False).body
         except LmsAuthError as exc:
             raise LmsAuthError(
                 f"LearnWorlds refused a token to connection {self.conn_id!r} ({exc}); check the client "
@@ -164,23 +166,6 @@ class LearnWorldsHook(LmsHook):
                 f"connection {self.conn_id!r}: extra {name}={value!r} must be a positive number"
             )
         return number
-
-    def iter_pages(self, plan: ExtractPlan, *, max_pages: int | None = None) -> Iterator[Page]:
-        """Pages of ``plan``; each record carries the path ids it was read under in ``_parameters``.
-
-        Why: ``course_users`` returns bare users and ``course_analytics`` a bare object, so a file of
-        a batch of courses could not tell which course a record belongs to without them.
-        """
-        scope = {
-            p.name: plan.parameters[p.name]
-            for p in plan.endpoint.params
-            if p.location == "path" and p.name in plan.parameters
-        }
-        for page in super().iter_pages(plan, max_pages=max_pages):
-            if scope:
-                for record in page.records:
-                    record["_parameters"] = dict(scope)
-            yield page
 
     def default_paginator(self) -> Paginator:
         # Custom paths may be unpaged objects: stop when there is no meta instead of failing.

@@ -169,17 +169,6 @@ class BodyDateRange(WindowMapping):
 # ---- pagination ---------------------------------------------------------------------------------
 
 
-class NestedBodyPageNumberPaginator(PageNumberPaginator):
-    """``page``/``per_page`` inside a body object (``{"paging": {"page": 1, "per_page": 15}}``)."""
-
-    def __init__(self, container: str = "paging", **kwargs: Any) -> None:
-        super().__init__(location="body", **kwargs)
-        self.container = container
-
-    def _target(self, request: PageRequest) -> dict[str, Any]:
-        return request.body_dict().setdefault(self.container, {})
-
-
 def _pages() -> Paginator:
     # Bare arrays say nothing about their size, and NexPort resets a per_page it dislikes (below 1:
     # 30; above 1000: 1000) without telling: only an empty page is a safe end.
@@ -193,8 +182,9 @@ def _counted_pages() -> Paginator:
 
 
 def _counted_body_pages() -> Paginator:
-    return NestedBodyPageNumberPaginator(
-        "paging", total_items_path="total_count", served_page_size_path="page_size"
+    # ``page``/``per_page`` inside a body object: ``{"paging": {"page": 1, "per_page": 15}}``.
+    return PageNumberPaginator(
+        location="body", container="paging", total_items_path="total_count", served_page_size_path="page_size"
     )
 
 

@@ -17,9 +17,8 @@ import requests
 
 from airflow_provider_lms.auth import Auth, QueryTokenAuth, Token
 from airflow_provider_lms.catalog import Endpoint
-from airflow_provider_lms.exceptions import LmsAuthError, LmsHttpError, LmsResponseError
+from airflow_provider_lms.exceptions import LmsAuthError, LmsHttpError
 from airflow_provider_lms.hooks.base import LmsHook, normalize_url
-from airflow_provider_lms.json_body import parse_json_body
 from airflow_provider_lms.page_request import PageRequest
 from airflow_provider_lms.pagination import Paginator
 from airflow_provider_lms.transport import CredentialRejected
@@ -34,7 +33,6 @@ from airflow_provider_lms.vendors.nexport.catalog import (
 API_ROOT = "/api/v1"
 AUTHENTICATE_PATH = "/AdminApi/Authenticate"
 ERROR_KEY = "api_error_entity"
-_PARSED = "_nexport_parsed_body"
 
 # NexPort publishes no list of error codes; an invalid or expired token is recognised by its message.
 _TOKEN_PROBLEM = re.compile(r"token.*(invalid|expired|not valid|revoked|unauthori[sz]ed)", re.I | re.S)
@@ -138,13 +136,8 @@ class NexPortHook(LmsHook):
             AUTHENTICATE_PATH,
             body={"username": login, "password": password, "grant_type": "password"},
         )
-        response = self.transport.send(request, authenticated=False)
-        try:
-            body = getattr(response, _PARSED) if hasattr(response, _PARSED) else response.json()
-        except ValueError:
-            raise LmsResponseError(
-                f"NexPort {AUTHENTICATE_PATH} did not answer JSON (HTTP {response.status_code})"
-            ) from None
+        exchange = self.transport.exchange(request, authenticated=False)
+        response, body = exchange.response, exchange.body
         token = body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(token, str) or not token:
             # Never quote the body here: whatever it holds may be a credential.
@@ -159,11 +152,9 @@ class NexPortHook(LmsHook):
 
     # ---- responses --------------------------------------------------------------------------
 
-    def check_response(self, response: requests.Response) -> None:
-        """Raise for ``api_error_entity.error_code != 0`` in a 2xx body; log warning messages."""
-        # Strictly (declared charset, no NaN), as parse_body would; decoded once, reused there.
-        body = parse_json_body(response, self.redactor, non_finite=self.non_finite_numbers)
-        setattr(response, _PARSED, body)  # parse_body reuses it: large pages are decoded once
+    def accept_body(self, response: requests.Response, body: Any) -> Any:
+        """Raise for ``api_error_entity.error_code != 0`` in a 2xx body and log warning messages;
+        the records are read from the body without its ``api_error_entity`` envelopes."""
         path = urlsplit(response.url).path  # never the query: it carries the token
         failure: dict[str, Any] | None = None
         for entity in error_entities(body):
@@ -172,7 +163,7 @@ class NexPortHook(LmsHook):
             if failure is None and _failed(entity):
                 failure = entity
         if failure is None:
-            return
+            return strip_error_entities(body)
         code = failure.get("error_code")
         message = self.redactor.text(" ".join(str(failure.get("error_message") or "").split()))[:300]
         if path.endswith(AUTHENTICATE_PATH):
@@ -197,7 +188,3 @@ class NexPortHook(LmsHook):
             return
         self._warnings_seen.add(key)
         self.log.warning("NexPort warning from %s: %s", path, text)
-
-    def parse_body(self, response: requests.Response) -> Any:
-        body = getattr(response, _PARSED) if hasattr(response, _PARSED) else super().parse_body(response)
-        return strip_error_entities(body)
