@@ -7,6 +7,9 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
+from typing import Any
+
+from requests.structures import CaseInsensitiveDict
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +77,9 @@ class RemainingQuotaThrottle(Throttle):
         self.waited = 0.0
 
     def after_response(self, headers: Mapping[str, str]) -> None:
-        value = next((v for k, v in headers.items() if k.lower() == self.header), None)
+        if not isinstance(headers, CaseInsensitiveDict):
+            headers = CaseInsensitiveDict(headers)
+        value = headers.get(self.header)
         try:
             remaining = int(value) if value is not None else None
         except ValueError:
@@ -92,3 +97,30 @@ class RemainingQuotaThrottle(Throttle):
             self.waited += self._pause
             self._sleep(self._pause)
             self._pause = 0.0
+
+
+class EvenPaceThrottle(RollingWindowThrottle):
+    """At most ``max_requests`` per rolling ``per_seconds``, as one request every
+    ``per_seconds / (max_requests - 1)`` (plus a 2% margin for clock skew) instead of bursts.
+
+    Why this spacing is enough whatever the latency: a hook sends its next request only after the
+    previous response, which the server counted when it arrived. So any ``max_requests + 1``
+    consecutive arrivals span at least ``max_requests - 1`` intervals, more than ``per_seconds``,
+    and the server never sees more than its limit in one window. Why evenly: a new task's hook
+    knows nothing of what the previous task (same pool slot) sent a moment ago; bursting the whole
+    budget at start could double it. Waiting one interval before the first request keeps the chain
+    unbroken across tasks that run one after another.
+    """
+
+    def __init__(
+        self,
+        max_requests: int,
+        per_seconds: float,
+        *,
+        margin: float = 0.02,
+        **kwargs: Any,
+    ) -> None:
+        interval = per_seconds * (1 + margin) / max(max_requests - 1, 1)
+        super().__init__(1, interval, **kwargs)
+        self.interval = interval
+        self._sent.append(self._clock())  # the previous task may have just sent its last request

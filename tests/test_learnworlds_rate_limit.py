@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from airflow_provider_lms.vendors.learnworlds.hook import EvenPaceThrottle, LearnWorldsHook
+from airflow_provider_lms.throttle import EvenPaceThrottle
+from airflow_provider_lms.vendors.learnworlds.hook import LearnWorldsHook
 
 
 class FakeClock:

@@ -14,47 +14,18 @@ from airflow_provider_lms.hooks.base import LmsHook, normalize_url
 from airflow_provider_lms.page_request import PageRequest
 from airflow_provider_lms.pagination import Paginator
 from airflow_provider_lms.records import get_dotted
-from airflow_provider_lms.throttle import RollingWindowThrottle, Throttle
+from airflow_provider_lms.throttle import EvenPaceThrottle, Throttle
 from airflow_provider_lms.vendors.learnworlds import VENDOR
 from airflow_provider_lms.vendors.learnworlds.catalog import LEARNWORLDS_CATALOG, LearnWorldsPaginator
 
 #: LearnWorlds allows 30 requests per rolling 10 s per school (the connection extras can change it).
 RATE_LIMIT_REQUESTS = 30
 RATE_LIMIT_SECONDS = 10.0
-#: Clock skew allowance on top of the provably sufficient spacing (see EvenPaceThrottle).
-RATE_SAFETY_MARGIN = 0.02
 
 TOKEN_PATH = "/oauth2/access_token"
 
 
 # ---- rate limit -----------------------------------------------------------------------------
-
-
-class EvenPaceThrottle(RollingWindowThrottle):
-    """At most ``max_requests`` per rolling ``per_seconds``, as one request every
-    ``per_seconds / (max_requests - 1)`` (plus a 2% margin) instead of bursts.
-
-    Why this spacing is enough whatever the latency: a hook sends its next request only after the
-    previous response, which the server counted when it arrived. So any ``max_requests + 1``
-    consecutive arrivals span at least ``max_requests - 1`` intervals, more than ``per_seconds``,
-    and the server never sees more than its limit in one window. Why evenly: a new task's hook
-    knows nothing of what the previous task (same pool slot) sent a moment ago; bursting the whole
-    budget at start could double it. Waiting one interval before the first request keeps the chain
-    unbroken across tasks that run one after another.
-    """
-
-    def __init__(
-        self,
-        max_requests: int,
-        per_seconds: float,
-        *,
-        margin: float = RATE_SAFETY_MARGIN,
-        **kwargs: Any,
-    ) -> None:
-        interval = per_seconds * (1 + margin) / max(max_requests - 1, 1)
-        super().__init__(1, interval, **kwargs)
-        self.interval = interval
-        self._sent.append(self._clock())  # the previous task may have just sent its last request
 
 
 # ---- auth -----------------------------------------------------------------------------------
