@@ -13,6 +13,7 @@ import re
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ import pytest
 import yaml
 
 from airflow_provider_lms.hooks import hook_for_connection
-from airflow_provider_lms.sandbox import PORT_OFFSETS, TWINS, twin_class
+from airflow_provider_lms.sandbox import PORT_OFFSETS, TWINS
 
 REPO = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = REPO / "docker-compose.yaml"
@@ -124,19 +125,32 @@ def test_build_context_leaves_the_virtualenv_out():
     assert {line.removeprefix("!") for line in ignore if line.startswith("!")} == copied
 
 
-def test_a_connection_for_every_twin(compose):
-    base = _sandbox_base_port(compose)
+CONNECTIONS_FILE = "/opt/airflow/sandbox/connections.json"
+
+
+def _published_range(compose: dict[str, Any]) -> range:
     published = compose["services"][SANDBOX_SERVICE]["ports"]
-    last = base + max(PORT_OFFSETS[v] for v in TWINS)
-    assert f"127.0.0.1:{base}-{last}:{base}-{last}" in published
-    for name in AIRFLOW_SERVICES:
-        env = _environment(compose["services"][name])
-        configured = {k for k in env if re.fullmatch(r"AIRFLOW_CONN_\w+", k)}
-        assert configured == {f"AIRFLOW_CONN_{v.upper()}_DEFAULT" for v in TWINS}, name
-        for vendor in TWINS:
-            url = f"http://{SANDBOX_SERVICE}:{base + PORT_OFFSETS[vendor]}"
-            expected = twin_class(vendor)().connection(url)
-            assert json.loads(env[f"AIRFLOW_CONN_{vendor.upper()}_DEFAULT"]) == expected, (name, vendor)
+    first, last = re.fullmatch(r"127\.0\.0\.1:(\d+)-(\d+):\1-\2", published[0]).groups()
+    return range(int(first), int(last) + 1)
+
+
+def test_connections_come_from_the_sandbox_for_every_vendor(compose):
+    """No vendor is listed in the compose file: the sandbox writes a connection per vendor folder
+    into a file every Airflow component reads through LocalFilesystemBackend."""
+    base = _sandbox_base_port(compose)
+    assert all(base + PORT_OFFSETS[v] in _published_range(compose) for v in TWINS)
+    command = compose["services"][SANDBOX_SERVICE]["command"]
+    assert command[command.index("--connections-file") + 1] == CONNECTIONS_FILE
+    assert command[command.index("--advertise-host") + 1] == SANDBOX_SERVICE
+    for name in ("airflow-init", *AIRFLOW_SERVICES):
+        service = compose["services"][name]
+        env = _environment(service)
+        assert not any(re.fullmatch(r"AIRFLOW_CONN_\w+", k) for k in env), name
+        assert env["AIRFLOW__SECRETS__BACKEND"] == "airflow.secrets.local_filesystem.LocalFilesystemBackend"
+        assert json.loads(env["AIRFLOW__SECRETS__BACKEND_KWARGS"]) == {
+            "connections_file_path": CONNECTIONS_FILE
+        }
+        assert f"lms-sandbox-connections:{CONNECTIONS_FILE.rsplit('/', 1)[0]}:ro" in service["volumes"], name
 
 
 def _free_port_block(size: int) -> int:
@@ -158,17 +172,21 @@ def _free_port_block(size: int) -> int:
 
 
 @pytest.mark.slow
-def test_sandbox_command_serves_the_configured_connections(compose, monkeypatch):
-    """Start the sandbox with the compose file's command (on 127.0.0.1 and free ports here) and test
-    every pre-configured connection against it with the hook's own test_connection."""
+def test_sandbox_command_serves_the_configured_connections(compose, monkeypatch, tmp_path):
+    """Start the sandbox with the compose file's command (on 127.0.0.1 and free ports here), load the
+    connections file it writes through Airflow's LocalFilesystemBackend, and test every connection
+    with the hook's own test_connection."""
+    from airflow.secrets.local_filesystem import LocalFilesystemBackend
+
     service = compose["services"][SANDBOX_SERVICE]
     argv = [*service["entrypoint"], *service["command"]]
     assert argv[:3] == ["python", "-m", "airflow_provider_lms.sandbox"]
-    compose_base = _sandbox_base_port(compose)
     base = _free_port_block(max(PORT_OFFSETS.values()) + 1)
+    written = tmp_path / "connections.json"
     args = argv[3:]
     args[args.index("--host") + 1] = "127.0.0.1"  # never another address on this machine
     args[args.index("--port") + 1] = str(base)
+    args[args.index("--connections-file") + 1] = str(written)
     sandbox = subprocess.Popen(
         [sys.executable, "-m", "airflow_provider_lms.sandbox", *args],
         stdout=subprocess.PIPE,
@@ -178,13 +196,16 @@ def test_sandbox_command_serves_the_configured_connections(compose, monkeypatch)
     try:
         announced = [sandbox.stdout.readline() for _ in TWINS]  # one line per twin once serving
         assert all(line.startswith("export AIRFLOW_CONN_") for line in announced), (announced, sandbox.stderr)
-        env = _environment(compose["services"]["airflow-worker"])
+        for _ in range(100):
+            if written.exists():
+                break
+            time.sleep(0.05)
+        backend = LocalFilesystemBackend(connections_file_path=str(written))
         for vendor in TWINS:
-            conn = env[f"AIRFLOW_CONN_{vendor.upper()}_DEFAULT"].replace(
-                f"http://{SANDBOX_SERVICE}:{compose_base + PORT_OFFSETS[vendor]}",
-                f"http://127.0.0.1:{base + PORT_OFFSETS[vendor]}",
-            )
-            monkeypatch.setenv(f"AIRFLOW_CONN_{vendor.upper()}_DEFAULT", conn)
+            conn = backend.get_connection(f"{vendor}_default")
+            assert conn is not None and conn.host == f"http://{SANDBOX_SERVICE}:{base + PORT_OFFSETS[vendor]}"
+            conn.host = f"http://127.0.0.1:{base + PORT_OFFSETS[vendor]}"  # the compose name, reached here
+            monkeypatch.setenv(f"AIRFLOW_CONN_{vendor.upper()}_DEFAULT", conn.as_json())
             ok, message = hook_for_connection(f"{vendor}_default").test_connection()
             assert ok, (vendor, message)
     finally:
