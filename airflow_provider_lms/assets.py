@@ -7,7 +7,7 @@ when the DAG is parsed. Each extract therefore updates a stable asset named afte
 
     from airflow_provider_lms.assets import lms_asset
 
-    @dag(schedule=[lms_asset("learnupon_default", "enrollments")])
+    @dag(schedule=[lms_asset("my_lms", "enrollments")])
     def load_enrollments(): ...
 """
 
@@ -45,7 +45,7 @@ def endpoint_key(endpoint: Any) -> str | None:
 def lms_asset(conn_id: str, endpoint: Any) -> Asset:
     """The asset an extract of ``endpoint`` from connection ``conn_id`` updates.
 
-    Use it to schedule downstream DAGs: ``schedule=[lms_asset("learnupon_default", "enrollments")]``.
+    Use it to schedule downstream DAGs: ``schedule=[lms_asset("my_lms", "enrollments")]``.
 
     :param conn_id: the LMS connection id the extract reads from.
     :param endpoint: the extract's endpoint: a catalog name, ``"/custom/path"`` or a dict spec.

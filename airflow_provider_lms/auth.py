@@ -73,7 +73,7 @@ class _BasicHeader(AuthBase):
 
 
 class BasicAuth(Auth):
-    """HTTP Basic (LearnUpon), UTF-8 encoded. ``token`` is the base64 part of the header."""
+    """HTTP Basic, UTF-8 encoded. ``token`` is the base64 part of the header."""
 
     def __init__(self, username: str, password: str) -> None:
         self.token = basic_token(username, password)
@@ -149,7 +149,7 @@ class TokenAuth(Auth):
 
 
 class QueryTokenAuth(TokenAuth):
-    """A token carried in a query parameter (NexPort's ``access_token``): redact URLs everywhere."""
+    """A token carried in a query parameter (``access_token``, say): redact URLs everywhere."""
 
     def __init__(self, fetch: Callable[[], Token], param: str = "access_token", **kwargs) -> None:
         super().__init__(fetch, **kwargs)

@@ -1,6 +1,6 @@
 """Hints for an endpoint name the connection's vendor does not know: does another vendor know it?
 
-A catalog name used on the wrong vendor's connection (``"learners"`` on a LearnUpon connection) is
+A catalog name used on the wrong vendor's connection (another vendor's endpoint name) is
 usually a copied task with the wrong ``conn_id``; the error should say so rather than only list the
 connection's own catalog.
 """

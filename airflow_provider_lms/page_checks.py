@@ -122,7 +122,7 @@ def page_limit_from(value: Any, source: str) -> int:
 class ExtractChecks:
     """Every check of one extract (one parameter set), fed page by page by the hook's engine.
 
-    :param label: names the extract in messages (``"absorb users"``).
+    :param label: names the extract in messages (``"<connection type> users"``).
     :param id_field: the endpoint's record id (field or dotted path), or None.
     :param page_limit: most pages this extract may read before it is an error.
     :param page_size: the page size asked for (a fallback for the declared-pages bound).

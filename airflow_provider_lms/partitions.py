@@ -212,7 +212,7 @@ class LmsCommitPartitionOperator(BaseOperator):
     still commits an empty partition, which removes every file of an earlier run.
 
     :param partition: the directory the mapped extracts write into, e.g.
-        ``file:///data/lms/absorb/course_enrollments/{{ data_interval_start | ds }}``. (templated)
+        ``file:///data/lms/course_enrollments/{{ data_interval_start | ds }}``. (templated)
     :param extracts: the mapped extract's ``.output`` (every batch's return value). (templated)
     :param asset: an Asset to update with one event for the whole partition; its extra names the
         manifest (``uri`` and ``manifest``), the ``files``, total ``records`` and the ``window``.

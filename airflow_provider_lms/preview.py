@@ -1,10 +1,10 @@
 """Preview an endpoint before building a DAG: the first records and the requests that fetched them.
 
-    lms-preview learnupon_default users --limit 5
-    lms-preview learnupon_default exam_results -p exam_id=9001
-    lms-preview learnupon_default enrollments --window-start 2026-10-20 --window-end 2026-10-21
-    lms-preview learnupon_default '{"path": "/groups", "records_path": "$.groups[*]"}'
-    lms-preview learnupon_default --list            # the vendor's catalog
+    lms-preview my_lms users --limit 5
+    lms-preview my_lms exam_results -p exam_id=9001
+    lms-preview my_lms enrollments --window-start 2026-10-20 --window-end 2026-10-21
+    lms-preview my_lms '{"path": "/groups", "records_path": "$.groups[*]"}'
+    lms-preview my_lms --list            # the vendor's catalog
 
 (``python -m airflow_provider_lms.preview`` is the same command.) The connection is read the way
 Airflow reads it: ``AIRFLOW_CONN_<ID>`` environment variables, a secrets backend or the metadata
@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("conn_id", help="an LMS connection id, e.g. learnupon_default")
+    parser.add_argument("conn_id", help="an LMS connection id, e.g. my_lms")
     parser.add_argument("endpoint", nargs="?", help="catalog name, /custom/path or a JSON spec")
     parser.add_argument("-n", "--limit", type=int, default=10, help="records to show (default 10)")
     parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE")

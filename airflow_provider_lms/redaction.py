@@ -1,6 +1,6 @@
 """Keep secrets out of logs, exceptions and XComs.
 
-Tokens can travel in URLs (NexPort puts one in the query string), so every URL and message that may
+Tokens can travel in URLs (some vendors put one in the query string), so every URL and message that may
 leave the process goes through a :class:`Redactor` first.
 """
 

@@ -25,7 +25,7 @@ class Throttle:
 
 
 class RollingWindowThrottle(Throttle):
-    """At most ``max_requests`` per ``per_seconds`` in any rolling window (LearnWorlds: 30 / 10 s)."""
+    """At most ``max_requests`` per ``per_seconds`` in any rolling window (30 / 10 s, say)."""
 
     def __init__(
         self,
@@ -56,7 +56,7 @@ class RollingWindowThrottle(Throttle):
 
 
 class RemainingQuotaThrottle(Throttle):
-    """Slows down when the vendor's "requests remaining" header runs low (LearnUpon per minute).
+    """Slows down when the vendor's "requests remaining" header runs low (per minute, say).
 
     With ``remaining`` requests left in a window of ``window_seconds``, the next request waits
     ``window_seconds / (remaining + 1)`` once ``remaining`` is at or below ``low_water``: the budget

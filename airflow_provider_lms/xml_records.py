@@ -1,6 +1,6 @@
 """XML response bodies -> the same dicts and lists a JSON body would give, parsed defensively.
 
-Some vendors answer XML (iSpring Learn does unless asked for JSON). XML from a server is untrusted
+Some vendors answer XML (one does unless asked for JSON). XML from a server is untrusted
 input: a DTD can declare entities that expand a few hundred bytes into gigabytes ("billion laughs")
 or pull local files and URLs into the document (external entities). Parsing goes through defusedxml
 with every DTD refused, so such a body fails at once with :class:`LmsResponseError` instead of

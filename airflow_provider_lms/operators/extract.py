@@ -26,7 +26,7 @@ class LmsExtractOperator(BaseOperator):
     The vendor is chosen from the connection's type. Output is JSON Lines (``.jsonl``) or gzipped
     JSON Lines (``.jsonl.gz``); a failed run leaves the previous file (or none), never a partial one.
 
-    :param conn_id: an LMS connection (types learnupon, absorb, nexport, ispring, learnworlds). (templated)
+    :param conn_id: an LMS connection (any connection type of this provider). (templated)
     :param endpoint: a catalog name (``"enrollments"``), a custom ``"/path"``, or a dict spec with
         ``name`` (to override a catalog entry) or ``path``, and optionally ``method``, ``records_path``,
         ``metadata_path``, ``headers``, ``pagination``, ``body``. (templated)

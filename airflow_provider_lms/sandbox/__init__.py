@@ -12,11 +12,20 @@ from airflow_provider_lms.sandbox.server import FaultPlan, RunningTwin, VendorTw
 from airflow_provider_lms.vendors import vendor as _vendor
 from airflow_provider_lms.vendors import vendors
 
-#: vendor -> twin class path, from the vendor descriptors (``vendors/<name>/__init__.py``).
-TWINS: dict[str, str] = {v.name: v.twin_class for v in vendors()}
 
-#: Ports of ``python -m airflow_provider_lms.sandbox --port BASE``: BASE + the vendor's offset.
-PORT_OFFSETS: dict[str, int] = {v.name: v.port_offset for v in vendors()}
+def twins() -> dict[str, str]:
+    """vendor -> twin class path, from the vendor descriptors (``vendors/<name>/__init__.py``)."""
+    return {v.name: v.twin_class for v in vendors()}
+
+
+def port_offsets() -> dict[str, int]:
+    """Ports of ``python -m airflow_provider_lms.sandbox --port BASE``: BASE + the vendor's offset."""
+    return {v.name: v.port_offset for v in vendors()}
+
+
+#: The same, as found at import.
+TWINS: dict[str, str] = twins()
+PORT_OFFSETS: dict[str, int] = port_offsets()
 
 
 def twin_class(vendor: str) -> type[VendorTwin]:
@@ -43,4 +52,14 @@ def start_twin(
     return RunningTwin(twin, port=port, host=host).start()
 
 
-__all__ = ["TWINS", "FaultPlan", "RunningTwin", "VendorTwin", "start_twin", "twin_class"]
+__all__ = [
+    "PORT_OFFSETS",
+    "TWINS",
+    "FaultPlan",
+    "RunningTwin",
+    "VendorTwin",
+    "port_offsets",
+    "start_twin",
+    "twin_class",
+    "twins",
+]

@@ -20,10 +20,11 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from airflow_provider_lms.sandbox import PORT_OFFSETS, TWINS, start_twin
+from airflow_provider_lms.sandbox import port_offsets, start_twin, twins
 
 
 def main(argv: list[str] | None = None) -> int:
+    TWINS, PORT_OFFSETS = twins(), port_offsets()  # noqa: N806 (found when run, not at import)
     parser = argparse.ArgumentParser(
         prog="python -m airflow_provider_lms.sandbox",
         description=__doc__,
