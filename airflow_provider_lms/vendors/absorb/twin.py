@@ -20,13 +20,12 @@ import random
 import secrets
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from airflow_provider_lms.sandbox.data import Faker, iso
 from airflow_provider_lms.sandbox.server import SandboxRequest, SandboxResponse, VendorTwin
+from airflow_provider_lms.vendors.absorb.twin_data import build_absorb_data
 from airflow_provider_lms.vendors.absorb.twin_odata import ODataError, compile_filter, parse_moment
 
 TOKEN_LIFETIME = 4 * 3600.0
@@ -34,7 +33,6 @@ MAX_LIMIT = 1000
 MAX_OFFSET = 65535
 DEFAULT_LIMIT = 20
 GUID = r"[0-9a-fA-F-]{36}"
-STATUS_WEIGHTS = ((0, 3), (1, 4), (3, 5), (5, 1), (4, 1), (2, 1))
 
 
 def error(status: int, message: str, term: str = "") -> SandboxResponse:
@@ -165,7 +163,11 @@ class AbsorbTwin(VendorTwin):
     # ---- routes ---------------------------------------------------------------------------------
 
     def routes(self):
-        uc = rf"/users/(?P<user_id>{GUID})/enrollments/(?P<course_id>{GUID})"
+        # Order matters: the first pattern that matches a path serves it.
+        return self._portal_routes() + self._user_course_routes() + self._my_routes()
+
+    def _portal_routes(self):
+        """Authentication, the paged collections and the enrollments of a course or user."""
         d = self.data
         return [
             ("POST", "/authenticate", self.authenticate),
@@ -182,6 +184,12 @@ class AbsorbTwin(VendorTwin):
                 rf"/enrollments/(?P<id>{GUID})",
                 self._one(lambda r: self._by_id(d["course_enrollments"], r.match["id"])),
             ),
+        ]
+
+    def _user_course_routes(self):
+        """One user's enrollment in one course and its sessions, chapters, lessons and attempts."""
+        uc = rf"/users/(?P<user_id>{GUID})/enrollments/(?P<course_id>{GUID})"
+        return [
             ("GET", uc, self._one(self._user_course_enrollment)),
             ("GET", uc + "/sessions", self._array(self._user_sessions)),
             (
@@ -228,6 +236,11 @@ class AbsorbTwin(VendorTwin):
                 ),
             ),
             ("GET", uc + rf"/lessons/(?P<lesson_id>{GUID})/attempts", self.attempts),
+        ]
+
+    def _my_routes(self):
+        """The connection's own user's enrollments."""
+        return [
             ("GET", "/my-enrollments", self.my_enrollments),
             (
                 "GET",
@@ -470,213 +483,3 @@ def _id_list(request: SandboxRequest, name: str) -> set[str]:
     # ASP.NET binds repeated keys (userIds=a&userIds=b); accept comma lists too.
     values = request.query.get(name, []) + request.query.get(f"{name}[]", [])
     return {part.strip().lower() for value in values for part in value.split(",") if part.strip()}
-
-
-# ---- data -------------------------------------------------------------------------------------------
-
-
-def build_absorb_data(seed: int, scale: float, admin_username: str) -> dict[str, Any]:
-    """The portal's content. ``_``-prefixed keys are internal (never served)."""
-    fake = Faker(seed)
-    n = lambda count: max(int(count * scale), 1)  # noqa: E731
-    guid = lambda: str(uuid.UUID(int=fake.random.getrandbits(128), version=4))  # noqa: E731
-
-    departments = []
-    for d in range(n(6)):
-        departments.append(
-            {
-                "id": guid(),
-                "name": f"Department {d + 1}",
-                "externalId": f"D-{d + 1:03d}",
-                "parentId": departments[0]["id"] if departments else None,
-                "dateAdded": iso(fake.moment(700)),
-                "dateEdited": iso(fake.moment(120)),
-            }
-        )
-    users = []
-    for i in range(n(150)):
-        person = fake.person(i)
-        users.append(
-            {
-                "id": guid(),
-                "username": admin_username if i == 0 else person["username"],
-                "firstName": person["first_name"],
-                "lastName": person["last_name"],
-                "emailAddress": person["email"],
-                "departmentId": fake.choice(departments)["id"],
-                "externalId": f"U-{i + 1:05d}",
-                "activeStatus": 0 if fake.chance(0.9) else 1,
-                "dateAdded": iso(fake.moment(600)),
-                "dateEdited": iso(fake.moment(30)),
-                "lastLoginDate": iso(fake.moment(30)),
-            }
-        )
-    groups = [
-        {
-            "id": guid(),
-            "name": f"Group {g + 1}",
-            "isAutomatic": fake.chance(0.3),
-            "userIds": [u["id"] for u in fake.random.sample(users, k=min(fake.randint(5, 30), len(users)))],
-        }
-        for g in range(n(5))
-    ]
-    courses, sessions, chapters, lessons = [], [], [], []
-    for c in range(n(16)):
-        ilc = c % 4 == 3
-        course = {
-            "id": guid(),
-            "name": fake.course_name(c),
-            "courseType": "InstructorLedCourse" if ilc else "OnlineCourse",
-            "activeStatus": 0,
-            "externalId": f"C-{c + 1:03d}",
-            "dateAdded": iso(fake.moment(500)),
-            "dateEdited": iso(fake.moment(60)),
-        }
-        courses.append(course)
-        if ilc:
-            for s in range(2):
-                sessions.append(
-                    {
-                        "id": guid(),
-                        "courseId": course["id"],
-                        "name": f"{course['name']} session {s + 1}",
-                        "dateStart": iso(fake.moment(40)),
-                        "dateEdited": iso(fake.moment(60)),
-                    }
-                )
-            continue
-        for ch in range(2):
-            chapter = {"id": guid(), "courseId": course["id"], "name": f"Chapter {ch + 1}"}
-            chapters.append(chapter)
-            for le in range(2):
-                lessons.append(
-                    {
-                        "id": guid(),
-                        "courseId": course["id"],
-                        "chapterId": chapter["id"],
-                        "name": f"Lesson {ch + 1}.{le + 1}",
-                        "type": fake.choice(["ObjectLesson", "AssessmentLesson", "VideoLesson"]),
-                    }
-                )
-
-    enrollments, session_enrollments, chapter_enrollments, lesson_enrollments, attempts = [], [], [], [], []
-    statuses = [s for s, weight in STATUS_WEIGHTS for _ in range(weight)]
-    admin = users[0]
-    for index, course in enumerate(courses):
-        chosen = fake.random.sample(users[1:], k=min(fake.randint(8, 30), len(users) - 1))
-        if index % 3 == 0:
-            chosen.append(admin)  # "my enrollments" of the connection's own user
-        for user in chosen:
-            status = fake.choice(statuses)
-            full_name = f"{user['firstName']} {user['lastName']}"
-            enrolled = fake.moment(200)
-            done = status in (3, 4, 5)
-            enrollment = {
-                "id": guid(),
-                "courseId": course["id"],
-                "courseName": course["name"],
-                "userId": user["id"],
-                "fullName": full_name,
-                "status": status,
-                "progress": 100.0 if done else float(fake.randint(0, 99)),
-                "score": float(fake.randint(40, 100)) if done else 0.0,
-                "dateAdded": iso(enrolled),
-                "dateStarted": iso(enrolled) if status else None,
-                "dateCompleted": iso(fake.moment(30)) if done else None,
-                "dateEdited": iso(fake.moment(30)),
-                "isActive": True,
-                "timeSpentTicks": fake.randint(0, 36_000) * 10_000_000,
-                "jobTitle": fake.choice(["Analyst", "Engineer", "Nurse", "Manager", None]),
-            }
-            enrollments.append(enrollment)
-            common = {"courseEnrollmentId": enrollment["id"], "userId": user["id"], "fullName": full_name}
-            if course["courseType"] == "InstructorLedCourse":
-                session = fake.choice([s for s in sessions if s["courseId"] == course["id"]])
-                session_enrollments.append(
-                    {
-                        "id": guid(),
-                        "sessionId": session["id"],
-                        **common,
-                        "name": session["name"],
-                        "status": fake.choice([0, 3, 8, 9]),
-                        "progress": float(fake.randint(0, 100)),
-                        "score": float(fake.randint(0, 100)),
-                        "timeSpent": "01:30:00",
-                        "dateEnrolled": iso(enrolled),
-                        "dateStarted": None,
-                        "dateCompleted": None,
-                        "dateEdited": iso(fake.moment(30)),
-                    }
-                )
-                continue
-            for chapter in (c for c in chapters if c["courseId"] == course["id"]):
-                chapter_record = {
-                    "id": guid(),
-                    **common,
-                    "chapterId": chapter["id"],
-                    "sessionId": None,
-                    "lessonId": None,
-                    "name": chapter["name"],
-                    "status": fake.choice(statuses),
-                    "progress": float(fake.randint(0, 100)),
-                    "score": float(fake.randint(0, 100)),
-                    "timeSpent": "00:20:00",
-                    "dateEnrolled": iso(enrolled),
-                    "dateStarted": iso(enrolled),
-                    "dateCompleted": None,
-                    "lessonEnrollmentIds": [],
-                    "_dateEdited": iso(fake.moment(30)),  # filtered by modifiedSince, never shown
-                }
-                chapter_enrollments.append(chapter_record)
-                for lesson in (x for x in lessons if x["chapterId"] == chapter["id"]):
-                    tries = fake.randint(0, 3)
-                    lesson_record = {
-                        "id": guid(),
-                        "chapterEnrollmentId": chapter_record["id"],
-                        "type": lesson["type"],
-                        "attempts": tries,
-                        "failures": fake.randint(0, tries),
-                        "lastAttempt": iso(fake.moment(30)) if tries else None,
-                        **common,
-                        "chapterId": chapter["id"],
-                        "lessonId": lesson["id"],
-                        "name": lesson["name"],
-                        "status": fake.choice(statuses),
-                        "progress": float(fake.randint(0, 100)),
-                        "score": float(fake.randint(0, 100)),
-                        "timeSpent": "00:05:00",
-                        "dateEnrolled": iso(enrolled),
-                        "dateStarted": iso(enrolled),
-                        "dateCompleted": None,
-                        "dateEdited": iso(fake.moment(30)),
-                        "dateAdded": iso(enrolled),
-                    }
-                    lesson_enrollments.append(lesson_record)
-                    chapter_record["lessonEnrollmentIds"].append(lesson_record["id"])
-                    for _ in range(tries):
-                        started = fake.moment(60)
-                        attempts.append(
-                            {
-                                "id": guid(),
-                                "timeSpentTicks": fake.randint(60, 3600) * 10_000_000,
-                                "status": fake.choice([1, 3, 5]),
-                                "score": float(fake.randint(0, 100)),
-                                "startDate": iso(started),
-                                "completionDate": iso(started),
-                                "_lessonEnrollmentId": lesson_record["id"],
-                            }
-                        )
-    return {
-        "departments": departments,
-        "users": users,
-        "groups": groups,
-        "courses": courses,
-        "sessions": sessions,
-        "chapters": chapters,
-        "lessons": lessons,
-        "course_enrollments": enrollments,
-        "session_enrollments": session_enrollments,
-        "chapter_enrollments": chapter_enrollments,
-        "lesson_enrollments": lesson_enrollments,
-        "attempts": attempts,
-    }
