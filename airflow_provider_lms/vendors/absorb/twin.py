@@ -10,7 +10,7 @@ The rules that break naive clients, enforced here:
   (larger values are served 1000); envelope ``{totalItems, returnedItems, limit, offset, <key>}``.
 - Without a unique ``_sort`` field, ties of the default sort come back in a different order on
   every request, as a database paging over a non-unique key may do.
-- ``_filter`` accepts the OData subset of :mod:`.absorb_odata`; ``modifiedSince`` means "edited
+- ``_filter`` accepts the OData subset of :mod:`.twin_odata`; ``modifiedSince`` means "edited
   strictly after" (``modified_since_edge="at-or-after"`` makes it inclusive).
 """
 
