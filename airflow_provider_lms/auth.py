@@ -72,7 +72,7 @@ class _BasicHeader(AuthBase):
 
 
 class BasicAuth(Auth):
-    """HTTP Basic (LearnUpon), UTF-8 encoded. ``token`` is the base64 part of the header."""
+    """HTTP Basic, UTF-8 encoded. ``token`` is the base64 part of the header."""
 
     def __init__(self, username: str, password: str) -> None:
         self.token = basic_token(username, password)

@@ -24,6 +24,7 @@ import dataclasses
 import json
 import logging
 import math
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -217,7 +218,7 @@ class TokenSpec:
             on_new_token=redactor.add,
             clock=clock,
             label=self.vendor,
-            call=self.request.path.rsplit("}", 1)[-1],
+            call=re.sub(r"\{[^}]*\}", "", self.request.path),  # "/oauth2/access_token", not the API root
         )
 
 
@@ -275,7 +276,9 @@ class TokenExchange:
         # explanation, redacted.
         spec, reply = self.spec, self.spec.reply
         where = f"{request.method} {self._redactor.url(response.url or request.path)}"
-        if reply.token_path is None:
+        if refused:
+            what = f"{reply.refused_path}: false"
+        elif reply.token_path is None:
             what = f"a JSON {type(body).__name__} instead of the token string"
         else:
             what = f"no {reply.token_path}"
@@ -401,7 +404,7 @@ class TokenAuth(Auth):
         self._values = dict(values or {})
         self.store: TokenStore = store if store is not None else MemoryTokenStore()
         self.renewal, self.refresh_margin, self.default_lifetime = renewal, refresh_margin, default_lifetime
-        self.label, self.call = label, call  # for log lines: "Absorb: /authenticate call #2 ..."
+        self.label, self.call = label, call  # for log lines: "<vendor>: /token call #2 ..."
         self._token: CachedToken | None = None
         self._lock = threading.Lock()  # threads of one process; the store locks across processes
         self._signed = threading.local()  # the token this thread last sent: what a rejection refers to
