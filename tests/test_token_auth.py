@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import replace
 from urllib.parse import parse_qs
 
 import pytest
@@ -226,13 +227,8 @@ def test_missing_or_header_unsafe_credentials_fail_before_any_request():
 
 @pytest.mark.parametrize("later", [True, False], ids=["retry-later", "retry-now"])
 def test_a_rejected_token_is_renewed_and_retried_later_or_at_once(no_sleep, later, caplog):
-    spec = TokenSpec(
-        vendor="Vendor L",
-        request=HEADER_SPEC.request,
-        reply=HEADER_SPEC.reply,
-        credentials=CREDENTIALS,
-        hint="h",
-        renewal=Renewal(later=later, reason="Vendor L rejected the token; fetched another"),
+    spec = replace(
+        HEADER_SPEC, renewal=Renewal(later=later, reason="Vendor X rejected the token; fetched another")
     )
     vendor = Vendor()
     caplog.set_level(logging.INFO)
@@ -247,21 +243,14 @@ def test_a_rejected_token_is_renewed_and_retried_later_or_at_once(no_sleep, late
     assert transport.auth.fetch_count == 2
     if later:  # one backoff pause between the renewal and the retry, logged as a retry
         assert len(no_sleep.calls) == 1 and 0.25 <= no_sleep.calls[0] <= 0.5
-        assert transport.retry_count == 1 and "Vendor L rejected the token" in caplog.text
+        assert transport.retry_count == 1 and "Vendor X rejected the token" in caplog.text
     else:
         assert no_sleep.calls == [] and transport.retry_count == 0
     assert "tok-1" not in caplog.text and "tok-2" not in caplog.text  # registered before any log line
 
 
 def test_a_token_another_process_renewed_is_taken_at_once_without_a_token_call(no_sleep):
-    spec = TokenSpec(
-        vendor="Vendor S",
-        request=HEADER_SPEC.request,
-        reply=HEADER_SPEC.reply,
-        credentials=CREDENTIALS,
-        hint="h",
-        renewal=Renewal(later=True),
-    )
+    spec = replace(HEADER_SPEC, renewal=Renewal(later=True))
     store = MemoryTokenStore()  # stands in for a store the two "processes" share
     vendor = Vendor()
     with StubServer(vendor) as stub:
