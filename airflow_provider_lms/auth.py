@@ -1,22 +1,19 @@
 """Authentication strategies. The transport asks them to sign each attempt and, on a rejected
-credential, whether a fresh one is worth one more try."""
+credential, whether a fresh one is worth one more try (or, by raising
+:class:`~airflow_provider_lms.exceptions.LmsRetryLater`, worth a try after the backoff).
+
+Token vendors configure :class:`airflow_provider_lms.token_auth.TokenAuth` by data."""
 
 from __future__ import annotations
 
 import base64
-import logging
-import threading
-import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from requests import PreparedRequest
 from requests.auth import AuthBase
 
 from airflow_provider_lms.exceptions import LmsConfigError
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -36,7 +33,9 @@ class Auth(ABC):
         """Add credentials to one attempt."""
 
     def renew(self) -> bool:
-        """The vendor rejected the credential: get a fresh one. True if a retry may now succeed."""
+        """The vendor rejected the credential: get a fresh one. True if a retry may now succeed at
+        once; raise :class:`~airflow_provider_lms.exceptions.LmsRetryLater` to retry after the
+        transport's backoff instead."""
         return False
 
 
@@ -81,79 +80,3 @@ class BasicAuth(Auth):
 
     def sign(self, request: SignedRequest) -> None:
         request.auth = self._auth
-
-
-@dataclass
-class Token:
-    value: str
-    expires_in: float | None = None  # seconds; None: until the vendor rejects it
-
-
-class TokenAuth(Auth):
-    """A token fetched on first use, renewed shortly before it expires and when it is rejected.
-
-    ``fetch`` performs the vendor's token call. ``place`` puts the token on a request; by default
-    ``Authorization: Bearer``.
-    """
-
-    def __init__(
-        self,
-        fetch: Callable[[], Token],
-        *,
-        on_new_token: Callable[[str], None] = lambda token: None,
-        refresh_margin: float = 60.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._fetch, self._on_new_token = fetch, on_new_token
-        self.refresh_margin, self._clock = refresh_margin, clock
-        self._token: str | None = None
-        self._expires_at: float | None = None
-        self._lock = threading.Lock()
-        self.fetch_count = 0
-
-    @property
-    def token(self) -> str:
-        with self._lock:
-            if self._token is None or self._expired():
-                self._refresh()
-            assert self._token is not None
-            return self._token
-
-    def _expired(self) -> bool:
-        return self._expires_at is not None and self._clock() >= self._expires_at
-
-    def _refresh(self) -> None:
-        token = self._fetch()
-        self.fetch_count += 1
-        self._on_new_token(token.value)
-        self._token = token.value
-        if token.expires_in is None:
-            self._expires_at = None
-        else:
-            # Renew early, but never sooner than halfway through a short-lived token's life.
-            margin = min(self.refresh_margin, token.expires_in / 2)
-            self._expires_at = self._clock() + token.expires_in - margin
-        log.info("Obtained a new access token (fetch #%d)", self.fetch_count)
-
-    def sign(self, request: SignedRequest) -> None:
-        self.place(request, self.token)
-
-    def place(self, request: SignedRequest, token: str) -> None:
-        request.headers["Authorization"] = f"Bearer {token}"
-
-    def renew(self) -> bool:
-        with self._lock:
-            self._token = None
-        log.info("The vendor rejected the access token; fetching a new one")
-        return True
-
-
-class QueryTokenAuth(TokenAuth):
-    """A token carried in a query parameter (``access_token``, say): redact URLs everywhere."""
-
-    def __init__(self, fetch: Callable[[], Token], param: str = "access_token", **kwargs) -> None:
-        super().__init__(fetch, **kwargs)
-        self.param = param
-
-    def place(self, request: SignedRequest, token: str) -> None:
-        request.params[self.param] = token

@@ -43,3 +43,25 @@ class LmsResponseError(LmsError):
 
 class LmsRecordTimeError(LmsResponseError):
     """A record's own timestamp, needed to trim it to the window, is missing or unreadable."""
+
+
+class LmsRetryLater(LmsError):
+    """Raised by an auth strategy or the hook's ``accept_body`` inside a request: this
+    attempt failed in a way a later attempt may fix. The transport waits (``retry_after`` seconds,
+    else its exponential backoff), then sends the request again, within its attempts and retry
+    budget; when those run out it raises :class:`LmsHttpError` with ``summary``.
+
+    :param summary: what happened, without secrets (it is logged and may end in an error message).
+    :param status: the HTTP status behind it, if any.
+    :param retry_after: seconds the server asked to wait, if it said.
+    """
+
+    def __init__(self, summary: str, status: int | None = None, retry_after: float | None = None) -> None:
+        super().__init__(summary)
+        self.summary, self.status, self.retry_after = summary, status, retry_after
+
+
+class LmsCredentialRejected(LmsError):
+    """Raised by the hook's ``accept_body`` when a 2xx body says the credential (the
+    token) is invalid or expired, as a 401 would. The transport asks the auth strategy to renew it
+    and resends once; a second rejection becomes :class:`LmsAuthError`."""

@@ -2,8 +2,10 @@
 
 Retries cover 429, 5xx, connection errors and bodies broken mid-transfer, with exponential backoff
 and jitter, honouring ``Retry-After`` (seconds or HTTP date) within a per-request retry budget. A
-rejected credential is renewed once through the auth strategy. Every URL and message that leaves
-here is redacted.
+rejected credential (a 401, or :class:`~airflow_provider_lms.exceptions.LmsCredentialRejected` from a
+response check) is renewed once through the auth strategy; an auth strategy or response check that
+raises :class:`~airflow_provider_lms.exceptions.LmsRetryLater` is retried like a 503. Every URL and
+message that leaves here is redacted.
 
 What a hostile or broken server cannot do here:
 
@@ -37,7 +39,14 @@ from requests.adapters import HTTPAdapter
 
 from airflow_provider_lms import __version__
 from airflow_provider_lms.auth import Auth, NoAuth, SignedRequest
-from airflow_provider_lms.exceptions import LmsAuthError, LmsConfigError, LmsHttpError, LmsResponseError
+from airflow_provider_lms.exceptions import (
+    LmsAuthError,
+    LmsConfigError,
+    LmsCredentialRejected,
+    LmsHttpError,
+    LmsResponseError,
+    LmsRetryLater,
+)
 from airflow_provider_lms.http_origin import describe_origin, origin_of, same_origin
 from airflow_provider_lms.page_request import PageRequest
 from airflow_provider_lms.redaction import Redactor
@@ -88,16 +97,8 @@ _PERMANENT_DNS_ERRORS = frozenset(
 _BODY_ERRORS = (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError)
 
 
-class TransientHttpError(Exception):
-    """An attempt failed in a way that retrying may fix."""
-
-    def __init__(self, summary: str, status: int | None = None, retry_after: float | None = None):
-        super().__init__(summary)
-        self.summary, self.status, self.retry_after = summary, status, retry_after
-
-
-class CredentialRejected(Exception):
-    """Raised by a vendor's response check when a 2xx body says the token is invalid or expired."""
+class TransientHttpError(LmsRetryLater):
+    """The transport's own "retry later": 429, 5xx, a dropped connection, a broken body."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ class RetryPolicy:
         ceiling = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
         return ceiling / 2 + random.uniform(0, ceiling / 2)  # equal jitter: spread, never zero
 
-    def pause(self, attempt: int, error: TransientHttpError) -> float:
+    def pause(self, attempt: int, error: LmsRetryLater) -> float:
         """Seconds to wait after failed attempt number ``attempt``."""
         if error.retry_after is not None:
             return error.retry_after
@@ -282,7 +283,7 @@ class HttpTransport:
         for attempt in range(1, policy.max_attempts + 1):
             try:
                 return self._send_renewing_credentials(request, authenticated)
-            except TransientHttpError as error:
+            except LmsRetryLater as error:  # ours, or an auth strategy's / response check's
                 if attempt == policy.max_attempts:
                     raise LmsHttpError(
                         f"{error.summary} (gave up after {attempt} attempts)", error.status
@@ -298,7 +299,7 @@ class HttpTransport:
                 self._sleep(pause)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _over_budget(self, error: TransientHttpError, attempt: int, pause: float, remaining: float) -> str:
+    def _over_budget(self, error: LmsRetryLater, attempt: int, pause: float, remaining: float) -> str:
         budget = self.policy.retry_budget
         if error.retry_after is not None:
             return (
@@ -311,7 +312,7 @@ class HttpTransport:
             f"waiting: the retry budget is {budget:.0f} s, connection extra retry_budget)"
         )
 
-    def _log_retry(self, error: TransientHttpError, attempt: int, pause: float, remaining: float) -> None:
+    def _log_retry(self, error: LmsRetryLater, attempt: int, pause: float, remaining: float) -> None:
         self.retry_count += 1
         log.warning(
             "%s (attempt %d/%d); retrying in %.2f s (%.0f s left of the %.0f s retry budget)",
@@ -326,11 +327,13 @@ class HttpTransport:
     def _send_renewing_credentials(self, request: PageRequest, authenticated: bool) -> Exchange:
         try:
             return self._send_once(request, authenticated)
-        except CredentialRejected:
+        except LmsCredentialRejected:
+            # A 401, or a response check saying so. renew() may also raise LmsRetryLater: the
+            # fresh credential is then tried after the backoff, by send()'s next attempt.
             if authenticated and self.auth.renew():
                 try:
                     return self._send_once(request, authenticated)
-                except CredentialRejected:
+                except LmsCredentialRejected:
                     pass
             raise LmsAuthError(
                 f"{request.method} {self.safe_url(request)}: the vendor rejected the credentials of "
@@ -380,7 +383,7 @@ class HttpTransport:
         self.throttle.after_response(response.headers)
         status = response.status_code
         if status == 401:
-            raise CredentialRejected()
+            raise LmsCredentialRejected(f"{self._label(request)} answered HTTP 401")
         if status in RETRY_STATUSES:
             raise TransientHttpError(
                 f"{self._label(request)} answered HTTP {status}: {vendor_message(response, self.redactor)}",

@@ -17,7 +17,6 @@ from cryptography.fernet import Fernet
 from airflow_provider_lms.exceptions import LmsConfigError
 from airflow_provider_lms.vendors.absorb.shared_token import (
     PathBackend,
-    SharedTokenAuth,
     SharedTokenStore,
     select_token_store,
 )
@@ -152,14 +151,14 @@ def test_a_dead_holders_lease_expires(tmp_path, fernet_key):
 
 def test_store_selection(tmp_path, fernet_key, caplog):
     cache = str(tmp_path / "tokens")
-    store, auth = select_token_store(None, "k", cache)
-    assert isinstance(store, FileTokenStore) and auth.__name__ == "AbsorbTokenAuth"
-    assert isinstance(select_token_store("file", "k", cache)[0], FileTokenStore)
-    shared, auth = select_token_store("file:///srv/tokens", "k", cache)
-    assert isinstance(shared, SharedTokenStore) and auth is SharedTokenAuth
+    store = select_token_store(None, "k", cache)
+    assert isinstance(store, FileTokenStore) and not getattr(store, "lock_free_reads", False)
+    assert isinstance(select_token_store("file", "k", cache), FileTokenStore)
+    shared = select_token_store("file:///srv/tokens", "k", cache)
+    assert isinstance(shared, SharedTokenStore) and shared.lock_free_reads  # one read, no lease
     assert isinstance(shared.host_lock, FileTokenStore)
     with caplog.at_level("WARNING"):
-        store, _ = select_token_store("variable", "k", cache)  # not inside a task here
+        store = select_token_store("variable", "k", cache)  # not inside a task here
     assert isinstance(store, FileTokenStore) and "works inside Airflow tasks" in caplog.text
     with pytest.raises(LmsConfigError, match="'variable'"):
         select_token_store("redis", "k", cache)

@@ -10,11 +10,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from airflow_provider_lms.auth import BasicAuth, QueryTokenAuth, Token, TokenAuth
+from airflow_provider_lms.auth import BasicAuth
 from airflow_provider_lms.exceptions import LmsAuthError, LmsHttpError
 from airflow_provider_lms.page_request import PageRequest
 from airflow_provider_lms.redaction import Redactor
 from airflow_provider_lms.sandbox.server import RunningTwin, SandboxResponse, VendorTwin
+from airflow_provider_lms.token_auth import Token, TokenAuth, TokenPlacement
 from airflow_provider_lms.transport import HttpTransport, RetryPolicy, parse_retry_after
 
 
@@ -145,7 +146,7 @@ def test_query_token_is_masked_in_errors(scripted, no_sleep):
     server = scripted(*[SandboxResponse.json({"message": "boom"}, 503)] * 5)
     redactor = Redactor()
     redactor.add("s3cr3t-token-value")
-    auth = QueryTokenAuth(lambda: Token("s3cr3t-token-value"))
+    auth = TokenAuth(lambda: Token("s3cr3t-token-value"), placement=TokenPlacement({}, query="access_token"))
     transport = _transport(server.url, no_sleep, auth=auth, redactor=redactor)
     with pytest.raises(LmsHttpError) as error:
         transport.send(PageRequest("GET", "/x", params={"page": 1}))

@@ -12,11 +12,11 @@ import re
 
 import pytest
 
-from airflow_provider_lms.auth import Token, TokenAuth
 from airflow_provider_lms.catalog import Endpoint, Param
 from airflow_provider_lms.exceptions import LmsConfigError
 from airflow_provider_lms.operators.extract import LmsExtractOperator
 from airflow_provider_lms.page_request import PageRequest
+from airflow_provider_lms.token_auth import Token, TokenAuth
 from airflow_provider_lms.transport import HttpTransport
 from airflow_provider_lms.vendors.absorb.hook import AbsorbHook
 from airflow_provider_lms.vendors.ispring.hook import IspringHook

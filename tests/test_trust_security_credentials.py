@@ -160,8 +160,8 @@ def test_nexport_sends_utf8_username_and_password(twin_factory, connect):
 
 def test_a_netrc_entry_never_replaces_the_connections_token(tmp_path, monkeypatch):
     """requests applies ~/.netrc when a request has no auth object: the bearer token must win."""
-    from airflow_provider_lms.auth import Token, TokenAuth
     from airflow_provider_lms.page_request import PageRequest
+    from airflow_provider_lms.token_auth import Token, TokenAuth
     from airflow_provider_lms.transport import HttpTransport
     from tests.stubs import Reply, StubServer
 

@@ -13,14 +13,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from airflow_provider_lms.auth import Auth, header_safe
-from airflow_provider_lms.exceptions import LmsConfigError, LmsResponseError
+from airflow_provider_lms.auth import Auth
+from airflow_provider_lms.exceptions import LmsConfigError
 from airflow_provider_lms.hooks.base import LmsHook, normalize_url
-from airflow_provider_lms.page_request import PageRequest
 from airflow_provider_lms.pagination import Paginator
 from airflow_provider_lms.throttle import RollingWindowThrottle, Throttle
+from airflow_provider_lms.token_auth import TokenAuth
 from airflow_provider_lms.vendors.absorb import VENDOR
-from airflow_provider_lms.vendors.absorb.auth import AbsorbTokenAuth, api_headers
+from airflow_provider_lms.vendors.absorb.auth import ABSORB_TOKEN
 from airflow_provider_lms.vendors.absorb.catalog import ABSORB_CATALOG
 from airflow_provider_lms.vendors.absorb.query import (
     MAX_PAGE_SIZE,
@@ -108,46 +108,20 @@ class AbsorbHook(LmsHook):
 
     def create_auth(self) -> Auth:
         conn = self.connection
-        username = self._credential(conn.login, "admin username (login)")
-        password = self._credential(conn.password, "admin password")
-        private_key = header_safe(
-            self._credential(self.extras.get("private_key"), "API private key (extra private_key)"),
-            connection=self.conn_id,
-            field="API private key (extra private_key)",
+        values = ABSORB_TOKEN.checked(
+            self.conn_id,
+            {"login": conn.login, "password": conn.password, "private_key": self.extras.get("private_key")},
         )
         setting = (
             self._token_cache_dir if self._token_cache_dir is not None else self.extras.get("token_cache_dir")
         )
         # token_store: the per-host file cache (default), or a home every worker host reaches.
-        store, auth_class = select_token_store(
+        store = select_token_store(
             self.extras.get("token_store"),
-            cache_key(self.base_url(), private_key, username, password),
+            cache_key(self.base_url(), values["private_key"], values["login"], values["password"]),
             setting,
         )
-        return auth_class(
-            lambda: self._authenticate(username, password, private_key),
-            private_key=private_key,
-            store=store,
-            redactor=self.redactor,
-            clock=self._clock,
-        )
-
-    def _authenticate(self, username: str, password: str, private_key: str) -> str:
-        request = PageRequest(
-            "POST",
-            "/authenticate",
-            body={"username": username, "password": password, "privateKey": private_key},
-            headers=api_headers(private_key),
-        )
-        token = self.transport.exchange(request, authenticated=False).body
-        if not isinstance(token, str) or not token.strip():
-            # Never echo the body: it may hold a token in an unexpected shape.
-            raise LmsResponseError(
-                f"Absorb POST {self.redactor.url(self.transport.url_for('/authenticate'))} answered a JSON "
-                f"{type(token).__name__} instead of the token string; is the host the Integration API "
-                "gateway (e.g. https://rest.myabsorb.com)?"
-            )
-        return token.strip()
+        return ABSORB_TOKEN.for_hook(self, values, store=store, clock=self._clock)
 
     def create_throttle(self) -> Throttle:
         # Absorb allows 200 requests/s (burst 100) per portal. Pacing waits are real waits, even
@@ -163,9 +137,9 @@ class AbsorbHook(LmsHook):
     def token_report(self) -> dict[str, Any]:
         """``/authenticate`` calls this hook made and shared tokens it reused, so far."""
         auth = self.transport.auth
-        assert isinstance(auth, AbsorbTokenAuth)
+        assert isinstance(auth, TokenAuth)
         return {
-            "authenticate_calls": auth.authenticate_calls,
-            "reused_tokens": auth.reused_tokens,
+            "authenticate_calls": auth.fetch_count,
+            "reused_tokens": auth.reused_count,
             "token_cache": auth.store.location,
         }

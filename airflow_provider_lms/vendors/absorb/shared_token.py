@@ -42,7 +42,6 @@ from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 from airflow_provider_lms.exceptions import LmsConfigError
-from airflow_provider_lms.vendors.absorb.auth import AbsorbTokenAuth
 from airflow_provider_lms.vendors.absorb.token_cache import (
     CachedToken,
     FileTokenStore,
@@ -146,6 +145,9 @@ class SharedTokenStore:
     :param host_lock: this host's file store, whose lock keeps contenders to one per host.
     """
 
+    #: A usable shared token is taken with one read; the lease is only for whoever must authenticate.
+    lock_free_reads = True
+
     def __init__(
         self,
         backend: RecordBackend,
@@ -240,28 +242,10 @@ class SharedTokenStore:
             self._set(self.lease_name, json.dumps({"owner": None, "until": 0}), False)
 
 
-class SharedTokenAuth(AbsorbTokenAuth):
-    """:class:`AbsorbTokenAuth` over a :class:`SharedTokenStore`: a usable shared token is taken
-    without the lease (one read); the lease is only taken when someone must authenticate."""
-
-    def _obtain(self, *, rejected: str | None) -> bool:
-        cached = self.store.read()
-        if (
-            cached is not None
-            and cached.token != rejected
-            and cached.usable(self._clock(), self.refresh_margin)
-        ):
-            self._take(cached)
-            self.reused_tokens += 1
-            log.info("Absorb: using the token shared through %s", self.store.location)
-            return True
-        return super()._obtain(rejected=rejected)  # under the lease: re-read, then maybe authenticate
-
-
 def select_token_store(
     setting: Any, key: str, cache_dir: str | os.PathLike | None
-) -> tuple[TokenStore | SharedTokenStore, type[AbsorbTokenAuth]]:
-    """The store (and auth class) for the connection extra ``token_store``.
+) -> TokenStore | SharedTokenStore:
+    """The store for the connection extra ``token_store``.
 
     ``file`` or empty: the per-host file cache (``token_cache_dir``), the default. ``variable``: an
     Airflow Variable, when running inside a task (elsewhere, e.g. ``lms-preview``, the file cache,
@@ -270,7 +254,7 @@ def select_token_store(
     text = str(setting).strip() if setting is not None else ""
     local = token_store(cache_dir, key)
     if text.lower() in ("", FILE):
-        return local, AbsorbTokenAuth
+        return local
     host_lock = local if isinstance(local, FileTokenStore) else None
     if text.lower() == VARIABLE:
         if not in_airflow_task():
@@ -278,10 +262,10 @@ def select_token_store(
                 "Absorb token_store 'variable' works inside Airflow tasks; outside one (preview, CLI) this "
                 "hook uses the file cache, and its /authenticate invalidates the token the workers share"
             )
-            return local, AbsorbTokenAuth
-        return SharedTokenStore(VariableBackend(), key, host_lock=host_lock), SharedTokenAuth
+            return local
+        return SharedTokenStore(VariableBackend(), key, host_lock=host_lock)
     if "://" in text:
-        return SharedTokenStore(PathBackend(text), key, host_lock=host_lock), SharedTokenAuth
+        return SharedTokenStore(PathBackend(text), key, host_lock=host_lock)
     raise LmsConfigError(
         f"token_store {text!r} is not one of 'file' (default: one host), 'variable' (an Airflow Variable "
         "every worker reaches) or a shared directory URI such as s3://bucket/absorb-tokens"

@@ -18,21 +18,21 @@ The kernel drops an ``flock`` when its holder dies, so a killed task never leave
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import errno
 import hashlib
-import json
 import os
 import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from airflow_provider_lms.exceptions import LmsConfigError
+from airflow_provider_lms.token_auth import CachedToken, MemoryTokenStore
 
-try:  # POSIX only; elsewhere each hook keeps its own token (see MemoryTokenStore)
+__all__ = ["CachedToken", "FileTokenStore", "MemoryTokenStore", "TokenStore", "cache_key", "token_store"]
+
+try:  # POSIX only; elsewhere each hook keeps its own token (a MemoryTokenStore)
     import fcntl
 except ImportError:  # pragma: no cover - Windows workers
     fcntl = None  # type: ignore[assignment]
@@ -61,55 +61,6 @@ def cache_key(base_url: str, private_key: str, username: str, password: str) -> 
     identity = f"{base_url.rstrip('/').lower()}\n{private_key.strip().lower()}\n{username}"
     digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), identity.encode("utf-8"), KEY_ROUNDS)
     return digest.hex()[:32]
-
-
-@dataclass(frozen=True)
-class CachedToken:
-    token: str
-    obtained_at: float  # wall-clock seconds (time.time): comparable across processes
-    expires_at: float
-    authentications: int = 1  # /authenticate calls recorded in this cache entry's lifetime
-
-    def usable(self, now: float, margin: float) -> bool:
-        return now < self.expires_at - margin
-
-    def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self))
-
-    @classmethod
-    def from_json(cls, text: str | bytes | None) -> CachedToken | None:
-        """The token a store holds, or None for empty, torn or foreign content (authenticate afresh)."""
-        if not text:
-            return None
-        try:
-            data = json.loads(text)
-            return cls(
-                token=str(data["token"]),
-                obtained_at=float(data["obtained_at"]),
-                expires_at=float(data["expires_at"]),
-                authentications=int(data.get("authentications", 1)),
-            )
-        except (ValueError, KeyError, TypeError):
-            return None
-
-
-class MemoryTokenStore:
-    """A store private to one hook: the shared cache is off (or unavailable on this platform)."""
-
-    location = "memory of this hook; token cache off"
-
-    def __init__(self) -> None:
-        self._token: CachedToken | None = None
-
-    @contextlib.contextmanager
-    def locked(self) -> Iterator[None]:
-        yield
-
-    def read(self) -> CachedToken | None:
-        return self._token
-
-    def write(self, token: CachedToken) -> None:
-        self._token = token
 
 
 class FileTokenStore:

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from airflow_provider_lms.auth import Auth, Token, TokenAuth
+from airflow_provider_lms.auth import Auth
 from airflow_provider_lms.catalog import Endpoint
-from airflow_provider_lms.exceptions import LmsAuthError, LmsConfigError, LmsHttpError, LmsResponseError
+from airflow_provider_lms.exceptions import LmsConfigError
 from airflow_provider_lms.hooks.base import LmsHook, normalize_url
-from airflow_provider_lms.page_request import PageRequest
 from airflow_provider_lms.pagination import Paginator
+from airflow_provider_lms.token_auth import TokenReply, TokenRequest, TokenSpec
 from airflow_provider_lms.vendors.ispring import VENDOR
 from airflow_provider_lms.vendors.ispring.catalog import (
     ALL_USER_STATUSES,
@@ -31,6 +31,20 @@ from airflow_provider_lms.xml_records import XmlVocabulary
 
 TOKEN_PATH = "/api/v3/token"
 TOKEN_LIFETIME = 1800.0  # seconds, when a token response omits expires_in
+
+#: Client-credentials tokens; they cannot be refreshed, so a new one is fetched near expiry or on 401.
+ISPRING_TOKEN = TokenSpec(
+    vendor="iSpring Learn",
+    request=TokenRequest(
+        TOKEN_PATH,
+        {"client_id": "{login}", "client_secret": "{password}", "grant_type": "client_credentials"},
+        form=True,
+    ),
+    reply=TokenReply(lifetime=TOKEN_LIFETIME, missing_hint="is the host the iSpring Learn API host?"),
+    credentials={"login": "client ID (login)", "password": "client secret (password)"},
+    refused_statuses=(400, 401),  # unknown client id or secret
+    hint="check its client ID (login) and client secret (password), Settings > API",
+)
 
 
 #: What iSpring's XML means, from the element names of its OpenAPI schemas.
@@ -103,37 +117,8 @@ class IspringHook(LmsHook):
         return normalize_url(self.connection.host, port=self.connection.port)
 
     def create_auth(self) -> Auth:
-        return TokenAuth(self._fetch_token, on_new_token=self.redactor.add)
-
-    def _fetch_token(self) -> Token:
         conn = self.connection
-        request = PageRequest(
-            "POST",
-            TOKEN_PATH,
-            form={
-                "client_id": self._credential(conn.login, "client ID (login)"),
-                "client_secret": self._credential(conn.password, "client secret (password)"),
-                "grant_type": "client_credentials",
-            },
-        )
-        try:
-            body = self.transport.exchange(request, authenticated=False).body
-        except LmsHttpError as exc:
-            if exc.status in (400, 401):  # unknown client id or secret
-                raise LmsAuthError(
-                    f"iSpring Learn rejected the credentials of connection {self.conn_id!r}: check its "
-                    f"client ID (login) and client secret (password), Settings > API. ({exc})",
-                    exc.status,
-                ) from None
-            raise
-        token = body.get("access_token") if isinstance(body, dict) else None
-        if not token:
-            raise LmsResponseError(f"the token response of {TOKEN_PATH} holds no access_token")
-        try:
-            expires_in = float(body.get("expires_in") or TOKEN_LIFETIME)
-        except (TypeError, ValueError):
-            expires_in = TOKEN_LIFETIME  # an unreadable lifetime: trust the documented 30 minutes
-        return Token(str(token), expires_in)
+        return ISPRING_TOKEN.for_hook(self, {"login": conn.login, "password": conn.password})
 
     def default_paginator(self) -> Paginator:
         return IspringTokenPaginator()

@@ -5,16 +5,14 @@ last page), and a 30 requests / 10 s rolling rate limit paced on the client side
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
-from airflow_provider_lms.auth import Auth, SignedRequest, Token, TokenAuth, header_safe
-from airflow_provider_lms.exceptions import LmsAuthError, LmsConfigError
+from airflow_provider_lms.auth import Auth
+from airflow_provider_lms.exceptions import LmsConfigError
 from airflow_provider_lms.hooks.base import LmsHook, normalize_url
-from airflow_provider_lms.page_request import PageRequest
 from airflow_provider_lms.pagination import Paginator
-from airflow_provider_lms.records import get_dotted
 from airflow_provider_lms.throttle import EvenPaceThrottle, Throttle
+from airflow_provider_lms.token_auth import TokenPlacement, TokenReply, TokenRequest, TokenSpec
 from airflow_provider_lms.vendors.learnworlds import VENDOR
 from airflow_provider_lms.vendors.learnworlds.catalog import LEARNWORLDS_CATALOG, LearnWorldsPaginator
 
@@ -30,17 +28,27 @@ TOKEN_PATH = "/oauth2/access_token"
 
 # ---- auth -----------------------------------------------------------------------------------
 
-
-class LearnWorldsAuth(TokenAuth):
-    """Bearer token plus the ``Lw-Client`` header LearnWorlds wants on every call."""
-
-    def __init__(self, fetch: Callable[[], Token], client_id: str, **kwargs: Any) -> None:
-        super().__init__(fetch, **kwargs)
-        self.client_id = client_id
-
-    def place(self, request: SignedRequest, token: str) -> None:
-        request.headers["Authorization"] = f"Bearer {token}"
-        request.headers["Lw-Client"] = self.client_id
+#: OAuth2 client credentials; the token goes in ``Authorization: Bearer`` AND the ``Lw-Client``
+#: header LearnWorlds wants on every call. A refusal may come as ``success: false`` in a 200 reply.
+LEARNWORLDS_TOKEN = TokenSpec(
+    vendor="LearnWorlds",
+    request=TokenRequest(
+        "{api_root}" + TOKEN_PATH,
+        {"client_id": "{login}", "client_secret": "{password}", "grant_type": "client_credentials"},
+        headers={"Lw-Client": "{login}"},
+    ),
+    reply=TokenReply(
+        token_path="tokenData.access_token",
+        expires_path="tokenData.expires_in",
+        refused_path="success",
+        errors_path="errors",
+        missing_is_refusal=True,
+    ),
+    placement=TokenPlacement(headers={"Authorization": "Bearer {token}", "Lw-Client": "{login}"}),
+    credentials={"login": "client ID (login)", "password": "client secret (password)"},
+    header_values=("login",),  # the client ID travels in the Lw-Client header
+    hint="check the client ID (login) and client secret (password) under Settings > Developers > API",
+)
 
 
 # ---- hook -----------------------------------------------------------------------------------
@@ -80,44 +88,8 @@ class LearnWorldsHook(LmsHook):
 
     def create_auth(self) -> Auth:
         conn = self.connection
-        client_id = header_safe(  # it travels in the Lw-Client header
-            self._credential(conn.login, "client ID (login)"),
-            connection=self.conn_id,
-            field="client ID (login)",
-        )
-        self._credential(conn.password, "client secret (password)")
-        return LearnWorldsAuth(self._fetch_token, client_id, on_new_token=self.redactor.add)
-
-    def _fetch_token(self) -> Token:
-        conn = self.connection
-        request = PageRequest(
-            "POST",
-            f"{self.api_root()}{TOKEN_PATH}",
-            headers={"Lw-Client": conn.login},
-            body={
-                "client_id": conn.login,
-                "client_secret": conn.password,
-                "grant_type": "client_credentials",
-            },
-        )
-        try:
-            body = self.transport.exchange(request, authenticated=False).body
-        except LmsAuthError as exc:
-            raise LmsAuthError(
-                f"LearnWorlds refused a token to connection {self.conn_id!r} ({exc}); check the client "
-                "ID (login) and client secret (password) under Settings > Developers > API",
-                exc.status,
-            ) from None
-        token = get_dotted(body, "tokenData.access_token")
-        if not isinstance(body, dict) or body.get("success") is False or not token:
-            errors = body.get("errors") if isinstance(body, dict) else None
-            raise LmsAuthError(
-                f"LearnWorlds issued no access token for connection {self.conn_id!r} "
-                f"({self.redactor.text(str(errors or 'no tokenData.access_token in the reply'))[:200]}); "
-                "check the client ID (login) and client secret (password)"
-            )
-        expires = get_dotted(body, "tokenData.expires_in")
-        return Token(str(token), float(expires) if isinstance(expires, (int, float)) else None)
+        values = {"login": conn.login, "password": conn.password, "api_root": self.api_root()}
+        return LEARNWORLDS_TOKEN.for_hook(self, values)
 
     def create_throttle(self) -> Throttle:
         requests_ = self._positive_extra("rate_limit_requests", RATE_LIMIT_REQUESTS, int)

@@ -15,13 +15,12 @@ from urllib.parse import urlsplit
 
 import requests
 
-from airflow_provider_lms.auth import Auth, QueryTokenAuth, Token
+from airflow_provider_lms.auth import Auth
 from airflow_provider_lms.catalog import Endpoint
-from airflow_provider_lms.exceptions import LmsAuthError, LmsHttpError
+from airflow_provider_lms.exceptions import LmsAuthError, LmsCredentialRejected, LmsHttpError
 from airflow_provider_lms.hooks.base import LmsHook, normalize_url
-from airflow_provider_lms.page_request import PageRequest
 from airflow_provider_lms.pagination import Paginator
-from airflow_provider_lms.transport import CredentialRejected
+from airflow_provider_lms.token_auth import TokenPlacement, TokenReply, TokenRequest, TokenSpec
 from airflow_provider_lms.vendors.nexport import VENDOR
 from airflow_provider_lms.vendors.nexport.catalog import (
     NEXPORT_CATALOG,
@@ -33,6 +32,19 @@ from airflow_provider_lms.vendors.nexport.catalog import (
 API_ROOT = "/api/v1"
 AUTHENTICATE_PATH = "/AdminApi/Authenticate"
 ERROR_KEY = "api_error_entity"
+
+#: ``AdminApi/Authenticate`` for a token that travels in the ``access_token`` query parameter (so it
+#: is a secret parameter: masked in every URL). Refusals inside 200 bodies are raised by accept_body.
+NEXPORT_TOKEN = TokenSpec(
+    vendor="NexPort",
+    request=TokenRequest(
+        AUTHENTICATE_PATH, {"username": "{login}", "password": "{password}", "grant_type": "password"}
+    ),
+    reply=TokenReply(missing_is_refusal=True),
+    placement=TokenPlacement(headers={}, query="access_token"),
+    credentials={"login": "admin API username (login)", "password": "admin API password"},
+    hint="check the login and password of an admin API user",
+)
 
 # NexPort publishes no list of error codes; an invalid or expired token is recognised by its message.
 _TOKEN_PROBLEM = re.compile(r"token.*(invalid|expired|not valid|revoked|unauthori[sz]ed)", re.I | re.S)
@@ -114,7 +126,8 @@ class NexPortHook(LmsHook):
         return url if url.endswith(API_ROOT) else f"{url}{API_ROOT}"
 
     def create_auth(self) -> Auth:
-        return QueryTokenAuth(self._authenticate, param="access_token", on_new_token=self.redactor.add)
+        conn = self.connection
+        return NEXPORT_TOKEN.for_hook(self, {"login": conn.login, "password": conn.password})
 
     def default_paginator(self) -> Paginator:
         return _pages()
@@ -124,31 +137,6 @@ class NexPortHook(LmsHook):
         if isinstance(endpoint, NexPortEndpoint):
             endpoint = endpoint.for_parameters(parameters)
         return endpoint, parameters
-
-    # ---- authentication ---------------------------------------------------------------------
-
-    def _authenticate(self) -> Token:
-        conn = self.connection
-        login = self._credential(conn.login, "admin API username (login)")
-        password = self._credential(conn.password, "admin API password")
-        request = PageRequest(
-            "POST",
-            AUTHENTICATE_PATH,
-            body={"username": login, "password": password, "grant_type": "password"},
-        )
-        exchange = self.transport.exchange(request, authenticated=False)
-        response, body = exchange.response, exchange.body
-        token = body.get("access_token") if isinstance(body, dict) else None
-        if not isinstance(token, str) or not token:
-            # Never quote the body here: whatever it holds may be a credential.
-            raise LmsAuthError(
-                f"NexPort {AUTHENTICATE_PATH} answered without an access_token for connection "
-                f"{self.conn_id!r}",
-                response.status_code,
-            )
-        self.redactor.add(token)  # before anything else can log a URL holding it
-        expires_in = body.get("expires_in")
-        return Token(token, float(expires_in) if isinstance(expires_in, (int, float)) else None)
 
     # ---- responses --------------------------------------------------------------------------
 
@@ -173,7 +161,9 @@ class NexPortHook(LmsHook):
                 response.status_code,
             )
         if is_token_problem(message):
-            raise CredentialRejected()
+            raise LmsCredentialRejected(
+                f"{response.request.method} {path}: NexPort says the token is invalid"
+            )
         raise NexPortApiError(
             f"{response.request.method} {path}: NexPort error_code {code}: {message or 'no message'}",
             response.status_code,
