@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 import requests
 
 from airflow_provider_lms.auth import Auth, QueryTokenAuth, Token
-from airflow_provider_lms.catalog import Endpoint
 from airflow_provider_lms.exceptions import LmsAuthError, LmsHttpError
 from airflow_provider_lms.hooks.base import LmsHook, normalize_url
 from airflow_provider_lms.page_request import PageRequest
@@ -26,7 +25,6 @@ from airflow_provider_lms.vendors.nexport import VENDOR
 from airflow_provider_lms.vendors.nexport.catalog import (
     NEXPORT_CATALOG,
     PAGE_SIZE_MAX,
-    NexPortEndpoint,
     _pages,
 )
 
@@ -118,12 +116,6 @@ class NexPortHook(LmsHook):
 
     def default_paginator(self) -> Paginator:
         return _pages()
-
-    def adapt(self, endpoint: Endpoint, parameters: dict[str, Any]) -> tuple[Endpoint, dict[str, Any]]:
-        """``date_field`` picks the date the window filters (search_enrollments)."""
-        if isinstance(endpoint, NexPortEndpoint):
-            endpoint = endpoint.for_parameters(parameters)
-        return endpoint, parameters
 
     # ---- authentication ---------------------------------------------------------------------
 
