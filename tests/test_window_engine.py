@@ -112,7 +112,11 @@ def test_date_field_picks_the_window_on_every_vendor(catalog, endpoint, name, ch
     assert name not in given  # the engine's parameter never reaches the vendor
     assert key in resolved.window.owned_params
     default, _ = prepare_parameters(catalog.get(endpoint), {})
-    assert default.window == catalog.get(endpoint).window == next(iter(catalog.get(endpoint).date_choices.values()))
+    assert (
+        default.window
+        == catalog.get(endpoint).window
+        == next(iter(catalog.get(endpoint).date_choices.values()))
+    )
 
 
 def test_date_field_mistakes_are_refused_with_the_name_given():
@@ -172,7 +176,9 @@ def test_param_options_default_joiner_coerce_list_and_value_format():
     endpoint = _endpoint(
         Param("statuses", multiple=True, api_name="statuses[]", default=[1, 3]),
         Param("tracks", multiple=True, joiner=","),
-        Param("ids", location="body", multiple=True, coerce_list=True, value_format="uuid", value_label="an id"),
+        Param(
+            "ids", location="body", multiple=True, coerce_list=True, value_format="uuid", value_label="an id"
+        ),
     )
     request, _ = endpoint.build_request({"tracks": ("t1", "t2"), "ids": ID}, None)
     assert list(request.params.items()) == [("tracks", "t1,t2"), ("statuses[]", [1, 3])]  # default last

@@ -171,7 +171,9 @@ def test_a_readable_record_outside_the_window_is_still_dropped():
 
 def _mapping() -> DateWindow:
     day = timedelta(days=1)
-    return DateWindow("from", "to", whole_days=True, margin_before=day, margin_after=day, record_field="updated_at")
+    return DateWindow(
+        "from", "to", whole_days=True, margin_before=day, margin_after=day, record_field="updated_at"
+    )
 
 
 @pytest.mark.parametrize(
