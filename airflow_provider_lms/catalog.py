@@ -55,7 +55,7 @@ class Param:
     coerce_list: bool = False
     #: Every value must be in this format of :data:`~airflow_provider_lms.param_rules.VALUE_FORMATS`.
     value_format: str | None = None
-    #: What a good value is called in the message for a bad one ("a NexPort id").
+    #: What a good value is called in the message for a bad one ("an account id").
     value_label: str = ""
 
     def __post_init__(self) -> None:
