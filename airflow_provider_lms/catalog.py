@@ -8,6 +8,7 @@ any HTTP call.
 
 from __future__ import annotations
 
+import copy
 import difflib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -17,18 +18,21 @@ from urllib.parse import quote, unquote
 from airflow_provider_lms.exceptions import LmsConfigError, LmsWindowError
 from airflow_provider_lms.page_request import PageRequest
 from airflow_provider_lms.pagination import Paginator, SinglePage, paginator_from_spec
+from airflow_provider_lms.param_rules import VALUE_FORMATS, Rule, is_given, value_problem
 from airflow_provider_lms.records import AUTO, RecordSelector
 from airflow_provider_lms.windows import (
     RECORD_TIME_FIELD,
     WINDOW_TRIM,
     ZERO_WIDTH_HELP,
+    DateWindow,
     Window,
-    WindowMapping,
 )
 
 PAGE_SIZE = "page_size"
 #: Reserved parameters of every windowed endpoint: they steer the window trim, never reach the vendor.
 TRIM_PARAMS = (RECORD_TIME_FIELD, WINDOW_TRIM)
+#: Reserved parameter of endpoints with ``date_choices``: which date the window filters.
+DATE_FIELD = "date_field"
 
 
 @dataclass(frozen=True)
@@ -43,10 +47,30 @@ class Param:
     choices: tuple[Any, ...] = ()
     #: The vendor takes several values here (a list of ids); every other parameter takes one value.
     multiple: bool = False
+    #: Sent when the DAG author leaves the parameter out (``None``: nothing is sent).
+    default: Any = None
+    #: A list is sent as one string joined by this (``learningTrackIds=a,b``).
+    joiner: str | None = None
+    #: One value or a list is sent as a list (an empty list counts as not given).
+    coerce_list: bool = False
+    #: Every value must be in this format of :data:`~airflow_provider_lms.param_rules.VALUE_FORMATS`.
+    value_format: str | None = None
+    #: What a good value is called in the message for a bad one ("an account id").
+    value_label: str = ""
+
+    def __post_init__(self) -> None:
+        if self.value_format is not None and self.value_format not in VALUE_FORMATS:
+            raise ValueError(f"parameter {self.name!r}: value_format {self.value_format!r} is unknown")
 
     @property
     def wire_name(self) -> str:
         return self.api_name or self.name
+
+
+def date_field_param(choices: Iterable[str], description: str = "date the window filters") -> Param:
+    """The reserved ``date_field`` parameter of an endpoint with ``date_choices`` (for display and
+    the accepted-parameter list; the engine applies it before the request is built)."""
+    return Param(DATE_FIELD, choices=tuple(choices), description=description)
 
 
 @dataclass(frozen=True)
@@ -58,7 +82,7 @@ class Endpoint:
     records_path: str = "$[*]"
     method: str = "GET"
     params: tuple[Param, ...] = ()
-    window: WindowMapping | None = None
+    window: DateWindow | None = None
     paginator: Callable[[], Paginator] | None = None  # None: the hook's default
     max_page_size: int | None = None  # None: the hook's default
     default_page_size: int | None = None
@@ -70,6 +94,16 @@ class Endpoint:
     #: The record's own unique id (a field or dotted path such as ``course.id``), or None when the
     #: records have none. Paging skips a record whose id was already on the previous page.
     id_field: str | None = None
+    #: ``date_field`` value -> the window on that date; the first is the default (and ``window``).
+    date_choices: Mapping[str, DateWindow] = field(default_factory=dict)
+    #: Older names DAG authors may still use for ``date_field`` (documented aliases).
+    date_field_aliases: tuple[str, ...] = ()
+    #: Conditional requirements (one-of, requires, excludes), checked with the parameters.
+    rules: tuple[Rule, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.date_choices and self.window is None:
+            object.__setattr__(self, "window", next(iter(self.date_choices.values())))
 
     @property
     def param_names(self) -> list[str]:
@@ -81,6 +115,11 @@ class Endpoint:
         if self.window is not None and self.window.record_field is not None:
             names.extend(TRIM_PARAMS)
         return ", ".join(names)
+
+    def requirement_text(self) -> list[str]:
+        """What the endpoint needs beyond its required parameters, one human line per rule
+        (``"one of user_ids, org_ids"``, ``"a window or from_date"``), for tables and listings."""
+        return [rule.text() for rule in self.rules]
 
     def selector(self) -> RecordSelector:
         return RecordSelector(self.records_path, self.metadata_path)
@@ -102,6 +141,15 @@ class Endpoint:
         given = dict(parameters or {})
         page_size = self._page_size(given.pop(PAGE_SIZE, None))
         known = {p.name: p for p in self.params}
+        for param in self.params:
+            if param.default is not None and param.name not in given:
+                given[param.name] = copy.deepcopy(param.default)
+            if param.coerce_list:
+                value = given.get(param.name)
+                if isinstance(value, (str, int)):
+                    given[param.name] = [value]
+                elif isinstance(value, (list, tuple)):
+                    given[param.name] = list(value) or None  # an empty list counts as not given
         unknown = [name for name in given if name not in known]
         if unknown and not self.custom:
             raise LmsConfigError(
@@ -134,6 +182,8 @@ class Endpoint:
                 )
             if value is None:
                 continue
+            if param.joiner is not None and isinstance(value, list):
+                value = param.joiner.join(str(v) for v in value)
             if param.location == "path":
                 path_values[param.wire_name] = quote(self._path_value(name, value), safe="")
             elif param.location == "body":
@@ -141,9 +191,24 @@ class Endpoint:
             else:
                 request.params[param.wire_name] = value
         request.path = self._fill_path(path_values)
+        self._check_rules(given, window)
         if self.window is not None and window is not None:
             self.window.apply(request, window)
         return request, page_size
+
+    def _check_rules(self, given: Mapping[str, Any], window: Window | None) -> None:
+        """The conditional requirements, then each value's format (once the shapes are right)."""
+        problems = [p for rule in self.rules if (p := rule.problem(given, window))]
+        if problems:
+            raise LmsConfigError(
+                f"endpoint {self.name!r} {'; '.join(problems)}. Accepted parameters: {self.accepted_params()}"
+            )
+        for param in self.params:
+            value = given.get(param.name)
+            if param.value_format is not None and is_given(value):
+                problem = value_problem(param.value_format, param.value_label, param.name, value)
+                if problem:
+                    raise LmsConfigError(f"endpoint {self.name!r}: {problem}")
 
     def _check_shape(self, param: Param, value: Any) -> Any:
         """One value for a single-value parameter: a list would silently send only its last item
@@ -201,6 +266,39 @@ class Endpoint:
                 f"endpoint {self.name!r}: page_size={size} is out of range 1..{self.max_page_size}"
             )
         return size
+
+
+def prepare_parameters(
+    endpoint: Endpoint, parameters: Mapping[str, Any] | None
+) -> tuple[Endpoint, dict[str, Any]]:
+    """The engine's reserved parameters, before the request is built: ``date_field`` picks the
+    endpoint's window, ``record_time_field`` / ``window_trim`` its trim. Returns the endpoint so
+    configured and the remaining parameters (for :meth:`Endpoint.build_request`)."""
+    if not isinstance(parameters, (Mapping, type(None))):
+        raise LmsConfigError(f"parameters must be a dict, not {type(parameters).__name__}")
+    given = dict(parameters or {})
+    endpoint = apply_date_choice(endpoint, given)
+    return apply_trim_parameters(endpoint, given), given
+
+
+def apply_date_choice(endpoint: Endpoint, parameters: dict[str, Any]) -> Endpoint:
+    """Take ``date_field`` (or an older alias of it) out of ``parameters`` (in place) and return
+    the endpoint whose window filters that date (the first of ``date_choices`` when not given)."""
+    if not endpoint.date_choices:
+        return endpoint
+    names = [n for n in (DATE_FIELD, *endpoint.date_field_aliases) if n in parameters]
+    if len(names) > 1:
+        raise LmsConfigError(
+            f"endpoint {endpoint.name!r}: {' and '.join(names)} both choose the date the window "
+            f"filters; give {DATE_FIELD} only"
+        )
+    name = names[0] if names else DATE_FIELD
+    choice = parameters.pop(name, None) or next(iter(endpoint.date_choices))
+    if not isinstance(choice, str) or choice not in endpoint.date_choices:
+        raise LmsConfigError(
+            f"endpoint {endpoint.name!r}: {name}={choice!r} is not one of {list(endpoint.date_choices)}"
+        )
+    return replace(endpoint, window=endpoint.date_choices[choice])
 
 
 def apply_trim_parameters(endpoint: Endpoint, parameters: dict[str, Any]) -> Endpoint:

@@ -5,9 +5,8 @@ A window is half-open, ``[start, end)``, so adjacent DAG runs never share a reco
 
 from __future__ import annotations
 
-import copy
-from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -124,25 +123,158 @@ def _missing_marker(record: dict[str, Any], path: str) -> str:
     return f"is not a timestamp (a {type(node).__name__} value)"
 
 
-class WindowMapping(ABC):
-    """How one endpoint expresses a window in its requests, and which records fall inside it."""
+@dataclass(frozen=True)
+class MomentFormat:
+    """How a window bound is written on the wire.
 
+    ``render`` writes a moment; ``render_just_before`` (where the format is finer than a datetime)
+    writes the last instant the format can express before the moment, so a strict "after" filter
+    given it still includes the moment itself.
+    """
+
+    render: Callable[[pendulum.DateTime], Any]
+    render_just_before: Callable[[pendulum.DateTime], Any] | None = None
+
+
+def _iso_seconds(moment: pendulum.DateTime) -> str:
+    return moment.in_timezone("UTC").format("YYYY-MM-DDTHH:mm:ss") + "Z"
+
+
+def _ticks(moment: pendulum.DateTime) -> str:
+    # Seven fractional digits (100 ns ticks); a datetime holds microseconds, so the 7th is 0.
+    return moment.in_timezone("UTC").strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
+
+
+def _one_tick_before(moment: pendulum.DateTime) -> str:
+    # One tick (100 ns) before: the microsecond before, with the 7th digit 9.
+    return (moment - timedelta(microseconds=1)).in_timezone("UTC").strftime("%Y-%m-%dT%H:%M:%S.%f") + "9Z"
+
+
+#: Named formats a window can write its bounds in; any other ``fmt`` is a strftime pattern.
+FORMATS: dict[str, MomentFormat] = {
+    "iso": MomentFormat(_iso_seconds),  # 2024-02-01T00:00:00Z (whole seconds)
+    "unix": MomentFormat(lambda moment: int(moment.timestamp())),  # whole seconds since 1970
+    "iso_ticks": MomentFormat(_ticks, _one_tick_before),  # 2024-02-01T00:00:00.0000000Z
+    "odata_datetime": MomentFormat(lambda moment: f"datetime'{_iso_seconds(moment)}'"),
+}
+
+#: ``margin_before=JUST_BEFORE``: start at the format's last instant before the window start.
+JUST_BEFORE = "just before"
+
+
+def format_moment(moment: pendulum.DateTime, fmt: str) -> Any:
+    """A named format of :data:`FORMATS` (``iso``, ``unix``, ...) or a strftime pattern."""
+    named = FORMATS.get(fmt)
+    return named.render(moment) if named else moment.strftime(fmt)
+
+
+def floor_to_second(moment: pendulum.DateTime) -> pendulum.DateTime:
+    return moment.replace(microsecond=0)
+
+
+def ceil_to_second(moment: pendulum.DateTime) -> pendulum.DateTime:
+    return moment.replace(microsecond=0) + timedelta(seconds=1) if moment.microsecond else moment
+
+
+def _span_text(span: timedelta) -> str:
+    if span.days and not span.seconds and not span.microseconds:
+        return f"{span.days} day" + ("s" if span.days > 1 else "")
+    seconds = span.total_seconds()
+    return f"{seconds:g} s"
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """How one endpoint expresses a window in its requests, and which records fall inside it.
+
+    Every vendor date filter is this one mechanism configured by data: where the bounds go
+    (``start_param``/``end_param`` in the query or body, both joined into one parameter, or one
+    ``template`` expression such as OData's AND-combined with the DAG author's own), how they are
+    written (``fmt``), how far the request reaches past the window (``margin_before``/``margin_after``,
+    after rounding to whole days or outward to whole seconds), and the record field that keeps
+    records inside ``[start, end)`` on our side (the trim). No ``start_param``: the vendor has no
+    date filter and the trim is the whole window.
+    """
+
+    start_param: str | None = None
+    end_param: str | None = None
+    _: KW_ONLY
+    location: str = "query"  # "query" or "body"
+    fmt: str = "iso"
+    #: How far before the start / after the end the request reaches (the vendor's edges are
+    #: undocumented or strict); ``JUST_BEFORE``: the format's last instant before the start.
+    margin_before: timedelta | str = timedelta(0)
+    margin_after: timedelta = timedelta(0)
+    #: The vendor filter takes dates only: both ends fall to their midnight before the margins.
+    whole_days: bool = False
+    #: The vendor filter takes whole seconds: the start rounds down and the end up (nothing cut off).
+    round_outward: bool = False
+    #: ``start_param`` carries ``<start><joiner><end>`` (``date_range=2024-01-01,2024-01-02``).
+    joiner: str | None = None
+    #: ``start_param`` carries this expression (``{start}``/``{end}`` filled in); a value the DAG
+    #: author passes there is kept and combined by ``combine`` (``{theirs}``/``{ours}``).
+    template: str | None = None
+    combine: str = "({theirs}) and ({ours})"
     #: Dotted path of the record's own timestamp; when set, records outside the window are dropped
     #: (needed where the vendor filter is coarser than the window, e.g. whole days).
     record_field: str | None = None
-
     #: Whether the vendor's own docs show ``record_field`` in its records (False: our guess).
     record_field_confirmed: bool = True
 
-    #: Whether the vendor filters by date at all (False: the trim IS the window, it cannot be off).
-    server_filter: bool = True
+    def __post_init__(self) -> None:
+        if self.location not in ("query", "body"):
+            raise ValueError(f"window location {self.location!r} is not 'query' or 'body'")
+        if self.margin_before == JUST_BEFORE and not self._format().render_just_before:
+            raise ValueError(f"format {self.fmt!r} cannot write the instant just before a moment")
+        if self.start_param is None and self.record_field is None:
+            raise ValueError("a window without a vendor filter needs a record_field to trim by")
 
-    #: Parameter names the mapping writes; a user passing them directly would fight the window.
-    owned_params: tuple[str, ...] = ()
+    @property
+    def server_filter(self) -> bool:
+        """Whether the vendor filters by date at all (False: the trim IS the window, never off)."""
+        return self.start_param is not None
 
-    @abstractmethod
+    @property
+    def owned_params(self) -> tuple[str, ...]:
+        """Parameter names the window writes; a user passing them directly would fight the window.
+        A ``template`` parameter is shared with the DAG author, not owned."""
+        if self.template is not None:
+            return ()
+        return tuple(p for p in (self.start_param, self.end_param) if p)
+
+    def _format(self) -> MomentFormat:
+        return FORMATS.get(self.fmt) or MomentFormat(lambda moment: moment.strftime(self.fmt))
+
+    def bounds(self, window: Window) -> tuple[Any, Any]:
+        """The window's two ends as the vendor filter receives them (rounded, widened, formatted)."""
+        start, end = window.start, window.end
+        if self.whole_days:
+            start, end = start.start_of("day"), end.start_of("day")
+        if self.round_outward:
+            start, end = floor_to_second(start), ceil_to_second(end)
+        fmt = self._format()
+        if self.margin_before == JUST_BEFORE:
+            first = fmt.render_just_before(start)  # type: ignore[misc]  # checked in __post_init__
+        else:
+            first = fmt.render(start - self.margin_before)  # type: ignore[operator]
+        return first, fmt.render(end + self.margin_after)
+
     def apply(self, request: PageRequest, window: Window) -> None:
-        """Write the window into ``request`` (query, body or headers)."""
+        """Write the window into ``request`` (query or body); nothing without a vendor filter."""
+        if self.start_param is None:
+            return
+        target = request.params if self.location == "query" else request.body_dict()
+        first, last = self.bounds(window)
+        if self.template is not None:
+            ours = self.template.format(start=first, end=last)
+            theirs = str(target.get(self.start_param) or "").strip()
+            target[self.start_param] = self.combine.format(theirs=theirs, ours=ours) if theirs else ours
+        elif self.joiner is not None:
+            target[self.start_param] = f"{first}{self.joiner}{last}"
+        else:
+            target[self.start_param] = first
+            if self.end_param:
+                target[self.end_param] = last
 
     def contains(self, record: dict[str, Any], window: Window, endpoint: str = "") -> bool:
         """Whether ``record`` belongs to ``window``.
@@ -177,7 +309,7 @@ class WindowMapping(ABC):
 
     def with_trim(
         self, record_time_field: Any = None, window_trim: Any = None, endpoint: str = ""
-    ) -> WindowMapping:
+    ) -> DateWindow:
         """A copy trimming by ``record_time_field`` instead, or not trimming (``window_trim="off"``)."""
         mode = "strict" if window_trim in (None, "") else str(window_trim).strip().lower()
         if mode not in TRIM_MODES:
@@ -203,74 +335,38 @@ class WindowMapping(ABC):
                 f"endpoint {endpoint!r}: {RECORD_TIME_FIELD} names a field to trim by and "
                 f"{WINDOW_TRIM}='off' turns trimming off; give one of them"
             )
-        mapping = copy.copy(self)
         if mode == "off":
-            mapping.record_field = None
-        elif record_time_field is not None:
-            mapping.record_field = record_time_field.strip()
-            mapping.record_field_confirmed = True  # the DAG author's own knowledge
-        return mapping
+            return replace(self, record_field=None)
+        if record_time_field is not None:
+            # The DAG author's own knowledge: confirmed.
+            return replace(self, record_field=record_time_field.strip(), record_field_confirmed=True)
+        return self
 
     def describe(self) -> str:
         """One line for the endpoint table: which vendor filter carries the window."""
+        trim = self.trim_field_text()
+        if self.start_param is None:
+            return f"{trim} in [start, end), filtered on our side"
+        if self.template is not None:
+            text = f"{self.start_param}: " + self.template.format(start="<start>", end="<end>")
+            kept_elsewhere = self.record_field and self.record_field not in self.template.split()
+            return f"{text}, kept by {trim}" if kept_elsewhere else text
+        if self.end_param is None and self.joiner is None and self.record_field:
+            # A lower bound only: the end is ours to hold.
+            return f"{self.start_param}={self._start_text()}, then {trim} < <end> on our side"
         text = " / ".join(f"`{p}`" for p in self.owned_params)
-        return f"{text} on {self.trim_field_text()}" if self.record_field else text
+        text = f"{text} on {trim}" if self.record_field else text
+        return f"{text} (whole days, widened, trimmed)" if self.whole_days else text
+
+    def _start_text(self) -> str:
+        if self.margin_before == JUST_BEFORE:
+            return "<just before start>"
+        if self.margin_before:
+            return f"<start - {_span_text(self.margin_before)}>"  # type: ignore[arg-type]
+        return "<start>"
 
     def trim_field_text(self) -> str:
         """``record_field`` for the endpoint table, flagged when the vendor's docs do not show it."""
         if not self.record_field:
             return ""
         return f"`{self.record_field}`" + ("" if self.record_field_confirmed else " (unconfirmed)")
-
-
-def format_moment(moment: pendulum.DateTime, fmt: str) -> Any:
-    """``unix`` (seconds), ``iso`` (``2024-02-01T00:00:00Z``) or a strftime pattern."""
-    if fmt == "unix":
-        return int(moment.timestamp())
-    if fmt == "iso":
-        return moment.format("YYYY-MM-DDTHH:mm:ss") + "Z"
-    return moment.strftime(fmt)
-
-
-class DateRangeFilter(WindowMapping):
-    """Window as a pair of request parameters (``date_from`` / ``date_to``) or one joined parameter.
-
-    With ``whole_days`` the vendor filter takes dates only and its inclusivity at the edges is
-    unknown, so we ask for one extra day on each side and keep records by ``record_field``.
-    """
-
-    def __init__(
-        self,
-        start_param: str,
-        end_param: str | None = None,
-        *,
-        fmt: str = "iso",
-        whole_days: bool = False,
-        record_field: str | None = None,
-        joiner: str | None = None,
-        location: str = "query",
-        record_field_confirmed: bool = True,
-    ) -> None:
-        self.start_param, self.end_param = start_param, end_param
-        self.fmt, self.whole_days, self.joiner, self.location = fmt, whole_days, joiner, location
-        self.record_field = record_field
-        self.record_field_confirmed = record_field_confirmed
-        self.owned_params = tuple(p for p in (start_param, end_param) if p)
-
-    def describe(self) -> str:
-        text = super().describe()
-        return f"{text} (whole days, widened, trimmed)" if self.whole_days else text
-
-    def apply(self, request: PageRequest, window: Window) -> None:
-        start, end = window.start, window.end
-        if self.whole_days:
-            start = start.start_of("day") - timedelta(days=1)
-            end = end.start_of("day") + timedelta(days=1)
-        target = request.params if self.location == "query" else request.body_dict()
-        first, last = format_moment(start, self.fmt), format_moment(end, self.fmt)
-        if self.joiner is not None:
-            target[self.start_param] = f"{first}{self.joiner}{last}"
-        else:
-            target[self.start_param] = first
-            if self.end_param:
-                target[self.end_param] = last

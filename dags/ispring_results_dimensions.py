@@ -30,7 +30,7 @@ def ispring_results_dimensions():
     LmsExtractOperator(
         task_id="learner_results",
         conn_id="ispring_default",
-        endpoint="learner_results",  # window on completionDate; window_field picks accessDate/dueDate
+        endpoint="learner_results",  # window on completionDate; date_field picks accessDate/dueDate
         destination=f"{OUTPUT}/learner_results/{DAY}.jsonl",
     )
     for dimension in ("users", "departments"):

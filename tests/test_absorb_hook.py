@@ -17,9 +17,9 @@ from airflow_provider_lms.sandbox import start_twin
 from airflow_provider_lms.vendors.absorb.hook import ABSORB_CATALOG, AbsorbHook
 from airflow_provider_lms.vendors.absorb.query import (
     AbsorbPaginator,
-    ModifiedSinceWindow,
-    ODataWindow,
-    RecordWindow,
+    modified_since_window,
+    odata_window,
+    record_window,
 )
 from tests.test_absorb_support import WINDOW, Scenario, by_id, edited_in, moment, register
 
@@ -131,7 +131,7 @@ def _shift(stamp: str, seconds: float) -> str:
     return (moment(stamp) + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-MODIFIED_SINCE = [e.name for e in ABSORB_CATALOG if isinstance(e.window, ModifiedSinceWindow)]
+MODIFIED_SINCE = [e.name for e in ABSORB_CATALOG if e.window == modified_since_window()]
 WINDOW_CASES = [(n, "after") for n in WINDOWED] + [(n, "at-or-after") for n in MODIFIED_SINCE]
 
 
@@ -214,9 +214,9 @@ def test_window_requests_carry_odata_and_modified_since(absorb):
     )
     since = hook.plan("user_lesson_enrollments", {"user_id": "u", "course_id": "c"}, *WINDOW)
     assert since.request.params["modifiedSince"] == "2026-10-09T23:59:59Z"
-    assert isinstance(ABSORB_CATALOG.get("bulk_enrollments").window, RecordWindow)
-    assert isinstance(ABSORB_CATALOG.get("session_enrollments").window, ODataWindow)
-    assert isinstance(ABSORB_CATALOG.get("user_session_enrollments").window, ModifiedSinceWindow)
+    assert ABSORB_CATALOG.get("bulk_enrollments").window == record_window()
+    assert ABSORB_CATALOG.get("session_enrollments").window == odata_window()
+    assert ABSORB_CATALOG.get("user_session_enrollments").window == modified_since_window()
 
 
 # ---- bad input: clear errors before any HTTP ---------------------------------------------------

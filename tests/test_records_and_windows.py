@@ -10,7 +10,7 @@ import pytest
 from airflow_provider_lms.exceptions import LmsConfigError, LmsResponseError, LmsWindowError
 from airflow_provider_lms.page_request import PageRequest
 from airflow_provider_lms.records import RecordSelector
-from airflow_provider_lms.windows import DateRangeFilter, Window, parse_window
+from airflow_provider_lms.windows import DateWindow, Window, parse_window
 
 
 @pytest.mark.parametrize(
@@ -80,8 +80,15 @@ def test_malformed_windows_are_refused(start, end, message):
 
 
 def test_whole_day_filter_widens_and_trims_by_record_time():
-    mapping = DateRangeFilter(
-        "date_from", "date_to", fmt="%Y-%m-%d", whole_days=True, record_field="updated_at"
+    day = datetime.timedelta(days=1)
+    mapping = DateWindow(
+        "date_from",
+        "date_to",
+        fmt="%Y-%m-%d",
+        whole_days=True,
+        margin_before=day,
+        margin_after=day,
+        record_field="updated_at",
     )
     window = parse_window("2026-10-05T06:00:00Z", "2026-10-06T06:00:00Z")
     request = PageRequest("GET", "/x")
@@ -97,10 +104,10 @@ def test_whole_day_filter_widens_and_trims_by_record_time():
 def test_joined_and_unix_formats():
     window = parse_window("2026-10-05", "2026-10-06")
     joined = PageRequest("GET", "/x")
-    DateRangeFilter("date_range", fmt="%Y-%m-%d", joiner=",").apply(joined, window)
+    DateWindow("date_range", fmt="%Y-%m-%d", joiner=",").apply(joined, window)
     assert joined.params == {"date_range": "2026-10-05,2026-10-06"}
     unix = PageRequest("GET", "/x")
-    DateRangeFilter("after", "before", fmt="unix").apply(unix, window)
+    DateWindow("after", "before", fmt="unix").apply(unix, window)
     utc = datetime.timezone.utc
     assert unix.params == {
         "after": int(datetime.datetime(2026, 10, 5, tzinfo=utc).timestamp()),

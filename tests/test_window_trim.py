@@ -10,13 +10,15 @@ serve the records, so only the trim decides what is kept.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from airflow_provider_lms.catalog import Endpoint
 from airflow_provider_lms.endpoint_table import render
 from airflow_provider_lms.exceptions import LmsConfigError, LmsRecordTimeError
 from airflow_provider_lms.vendors.learnupon.hook import LEARNUPON_CATALOG
-from airflow_provider_lms.windows import DateRangeFilter, parse_window
+from airflow_provider_lms.windows import DateWindow, parse_window
 from tests.reliability import EXACT_ONLY, Cell, Listing, run_cell
 
 USER = "0b6f0f7e-8a53-4a55-9a0e-1f2d3c4b5a69"
@@ -167,8 +169,11 @@ def test_a_readable_record_outside_the_window_is_still_dropped():
     assert (outcome.kind, outcome.detail) == ("exact", "3 records")
 
 
-def _mapping() -> DateRangeFilter:
-    return DateRangeFilter("from", "to", whole_days=True, record_field="updated_at")
+def _mapping() -> DateWindow:
+    day = timedelta(days=1)
+    return DateWindow(
+        "from", "to", whole_days=True, margin_before=day, margin_after=day, record_field="updated_at"
+    )
 
 
 @pytest.mark.parametrize(

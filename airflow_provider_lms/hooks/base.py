@@ -18,7 +18,7 @@ import requests
 from airflow.sdk import BaseHook
 
 from airflow_provider_lms.auth import Auth
-from airflow_provider_lms.catalog import Catalog, Endpoint, apply_trim_parameters, resolve_endpoint
+from airflow_provider_lms.catalog import Catalog, Endpoint, prepare_parameters, resolve_endpoint
 from airflow_provider_lms.exceptions import LmsConfigError, LmsError, LmsResponseError
 from airflow_provider_lms.json_body import check_non_finite_mode, parse_json_body
 from airflow_provider_lms.lineage import report_hook_input
@@ -344,10 +344,9 @@ class LmsHook(BaseHook):
         window_end: Any = None,
     ) -> ExtractPlan:
         """Validate an extract without sending anything: endpoint, parameters and window."""
-        if not isinstance(parameters, (Mapping, type(None))):
-            raise LmsConfigError(f"parameters must be a dict, not {type(parameters).__name__}")
-        resolved, given = self.adapt(self.resolve(endpoint), dict(parameters or {}))
-        resolved = apply_trim_parameters(resolved, given)  # record_time_field / window_trim
+        # The engine's reserved parameters (date_field, record_time_field, window_trim) configure the
+        # endpoint; build_request then validates the rest once, vendor rules included.
+        resolved, given = prepare_parameters(self.resolve(endpoint), parameters)
         if resolved.max_page_size is None and self.max_page_size is not None:
             resolved = replace(resolved, max_page_size=self.max_page_size)
         window = parse_window(window_start, window_end)
@@ -355,11 +354,6 @@ class LmsHook(BaseHook):
         request, page_size = resolved.build_request(given, window)
         report_hook_input(self, resolved)  # Airflow's hook lineage: this hook reads that endpoint
         return ExtractPlan(resolved, request, page_size, window, given)
-
-    def adapt(self, endpoint: Endpoint, parameters: dict[str, Any]) -> tuple[Endpoint, dict[str, Any]]:
-        """Vendor hook point, before validation: fill parameter defaults, or pick an endpoint variant
-        from a parameter (e.g. which date the window filters). Returns both unchanged by default."""
-        return endpoint, parameters
 
     def iter_pages(self, plan: ExtractPlan, *, max_pages: int | None = None) -> Iterator[Page]:
         """Send the plan's requests page by page, yielding each page's records in the window.

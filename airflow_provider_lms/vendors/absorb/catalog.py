@@ -7,11 +7,11 @@ from airflow_provider_lms.pagination import SinglePage
 from airflow_provider_lms.vendors.absorb.query import (
     MAX_PAGE_SIZE,
     AbsorbPaginator,
-    ModifiedSinceWindow,
-    ODataWindow,
-    RecordWindow,
+    modified_since_window,
+    odata_window,
+    record_window,
 )
-from airflow_provider_lms.windows import WindowMapping
+from airflow_provider_lms.windows import DateWindow
 
 #: ``status`` of course, session, chapter and lesson enrollments, as Absorb numbers them.
 ENROLLMENT_STATUS: dict[int, str] = {
@@ -55,7 +55,7 @@ def _paged(
     path: str,
     envelope: str,
     *params: Param,
-    window: WindowMapping | None = None,
+    window: DateWindow | None = None,
     description: str,
 ) -> Endpoint:
     """A collection with ``totalItems`` / ``_limit`` / ``_offset`` (page index) and ``_filter``."""
@@ -73,7 +73,7 @@ def _paged(
 
 
 def _array(
-    name: str, path: str, *params: Param, window: WindowMapping | None = None, description: str
+    name: str, path: str, *params: Param, window: DateWindow | None = None, description: str
 ) -> Endpoint:
     """A bare JSON array answered in one response."""
     return Endpoint(
@@ -101,12 +101,12 @@ ABSORB_CATALOG = Catalog(
     "Absorb",
     [
         # ---- parents ----------------------------------------------------------------------------
-        _paged("users", "/users", "users", window=ODataWindow(), description="Users edited in the window."),
+        _paged("users", "/users", "users", window=odata_window(), description="Users edited in the window."),
         _paged(
             "courses",
             "/courses",
             "courses",
-            window=ODataWindow(),
+            window=odata_window(),
             description="Courses edited in the window.",
         ),
         _paged("departments", "/departments", "departments", description="Departments. Full snapshot."),
@@ -118,7 +118,7 @@ ABSORB_CATALOG = Catalog(
             "/courses/{courseId}/enrollments",
             "enrollments",
             COURSE,
-            window=ODataWindow(),
+            window=odata_window(),
             description="Enrollments of one course edited in the window.",
         ),
         _paged(
@@ -126,7 +126,7 @@ ABSORB_CATALOG = Catalog(
             "/users/{userId}/enrollments",
             "enrollments",
             USER,
-            window=ODataWindow(),
+            window=odata_window(),
             description="Course enrollments of one user edited in the window.",
         ),
         _array(
@@ -136,7 +136,7 @@ ABSORB_CATALOG = Catalog(
                 "user_ids", required=True, api_name="userIds", multiple=True, description="list of user ids"
             ),
             Param("course_ids", api_name="courseIds", multiple=True, description="list of course ids"),
-            window=RecordWindow(),
+            window=record_window(),
             description="Course enrollments of a list of users (optionally of some courses); no server "
             "date filter, so records are kept by dateEdited on our side.",
         ),
@@ -161,7 +161,7 @@ ABSORB_CATALOG = Catalog(
             COURSE,
             STATUS,
             MODIFIED_SINCE,
-            window=ModifiedSinceWindow(),
+            window=modified_since_window(),
             description="A user's session enrollments in one ILC, edited in the window.",
         ),
         _single(
@@ -179,7 +179,7 @@ ABSORB_CATALOG = Catalog(
             COURSE,
             SESSION,
             STATUS,
-            window=ODataWindow(),
+            window=odata_window(),
             description="Enrollments of one ILC session edited in the window.",
         ),
         # ---- chapter enrollments (records carry no dateEdited: no window) -------------------------
@@ -208,7 +208,7 @@ ABSORB_CATALOG = Catalog(
             "lessonEnrollments",
             COURSE,
             LESSON,
-            window=ODataWindow(),
+            window=odata_window(),
             description="Enrollments of one lesson edited in the window.",
         ),
         _array(
@@ -218,7 +218,7 @@ ABSORB_CATALOG = Catalog(
             COURSE,
             STATUS,
             MODIFIED_SINCE,
-            window=ModifiedSinceWindow(),
+            window=modified_since_window(),
             description="A user's lesson enrollments in one course, edited in the window.",
         ),
         _array(
@@ -229,7 +229,7 @@ ABSORB_CATALOG = Catalog(
             CHAPTER,
             STATUS,
             MODIFIED_SINCE,
-            window=ModifiedSinceWindow(),
+            window=modified_since_window(),
             description="A user's lesson enrollments in one chapter, edited in the window.",
         ),
         _single(
@@ -264,7 +264,7 @@ ABSORB_CATALOG = Catalog(
             "my_enrollments",
             "/my-enrollments",
             "enrollments",
-            window=ODataWindow(),
+            window=odata_window(),
             description="Course enrollments of the connection's user, edited in the window.",
         ),
         _single(

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from airflow_provider_lms.catalog import Catalog, Endpoint, Param
-from airflow_provider_lms.page_request import PageRequest
+from airflow_provider_lms.catalog import Catalog, Endpoint, Param, date_field_param
 from airflow_provider_lms.pagination import Paginator, SinglePage, TokenPaginator
-from airflow_provider_lms.windows import DateRangeFilter, Window
+from airflow_provider_lms.windows import DateWindow
 
 PAGE_SIZE_MAX = 1000  # the API's default page size; no larger one is documented
 
 #: The API answers active users' results only unless told otherwise: 1 = active, 3 = blocked.
 ALL_USER_STATUSES = (1, 3)
 USER_STATUSES = "userStatuses"
+#: The older name of ``date_field`` on the results endpoints (DAG authors still use it).
 WINDOW_FIELD = "window_field"
 RESULT_DATE_FIELDS = ("completionDate", "accessDate", "dueDate")
-#: Parameters the API reads as one comma-separated string, not as a PHP array.
-COMMA_SEPARATED = ("learningTrackIds",)
 
 
 def IspringTokenPaginator() -> Paginator:  # noqa: N802
@@ -26,22 +24,27 @@ def IspringTokenPaginator() -> Paginator:  # noqa: N802
     return TokenPaginator("pageToken", "nextPageToken", "pageSize", also_token_paths=("nextPageToekn",))
 
 
-class DateRangeWindow(DateRangeFilter):
+MARGIN = timedelta(seconds=1)
+
+
+def date_range_window(date_field: str) -> DateWindow:
     """A window as ``<field>[startDate]`` / ``<field>[endDate]`` (ISO 8601, UTC).
 
     The API does not say whether its ends are inclusive, so the request reaches one second past
     each end of ``[start, end)`` (timestamps have whole seconds) and records are kept by their own
     ``<field>``: nothing at either edge is lost or extracted twice by adjacent runs.
     """
+    return DateWindow(
+        f"{date_field}[startDate]",
+        f"{date_field}[endDate]",
+        margin_before=MARGIN,
+        margin_after=MARGIN,
+        record_field=date_field,
+    )
 
-    MARGIN = timedelta(seconds=1)
 
-    def __init__(self, date_field: str) -> None:
-        super().__init__(f"{date_field}[startDate]", f"{date_field}[endDate]", record_field=date_field)
-        self.date_field = date_field
-
-    def apply(self, request: PageRequest, window: Window) -> None:
-        super().apply(request, Window(window.start - self.MARGIN, window.end + self.MARGIN))
+#: ``date_field`` (older name ``window_field``) -> the window on that date of a result.
+RESULT_DATES = {name: date_range_window(name) for name in RESULT_DATE_FIELDS}
 
 
 def _ids(name: str, description: str, *, required: bool = False) -> Param:
@@ -57,11 +60,17 @@ def _results_params(*extra: Param) -> tuple[Param, ...]:
         _ids("departmentIds", "department ids (of the users)"),
         _ids("enrollmentIds", "enrollment ids"),
         _ids("completionStatuses", "not_started, in_progress, pending, complete, passed, ..."),
-        _ids(USER_STATUSES, "1 active, 3 blocked; default both (the API alone returns active only)"),
         Param(
-            WINDOW_FIELD,
-            choices=RESULT_DATE_FIELDS,
-            description="which date the task window filters: completionDate (default), accessDate, dueDate",
+            USER_STATUSES,
+            api_name=f"{USER_STATUSES}[]",
+            description="1 active, 3 blocked; default both (the API alone returns active only)",
+            multiple=True,
+            default=list(ALL_USER_STATUSES),
+        ),
+        date_field_param(
+            RESULT_DATES,
+            "which date the task window filters: completionDate (default), accessDate, dueDate "
+            f"(older name: {WINDOW_FIELD})",
         ),
     )
 
@@ -92,8 +101,9 @@ ISPRING_CATALOG = Catalog(
             "/learners/results",
             "$.results[*]",
             params=_results_params(),
-            window=DateRangeWindow("completionDate"),
-            description="Course results of learners completed in the window (window_field selects "
+            date_choices=RESULT_DATES,
+            date_field_aliases=(WINDOW_FIELD,),
+            description="Course results of learners completed in the window (date_field selects "
             "accessDate or dueDate instead). Active AND blocked users by default.",
             id_field="enrollmentId",
         ),
@@ -102,7 +112,8 @@ ISPRING_CATALOG = Catalog(
             "/learners/modules/results",
             "$.results[*]",
             params=_results_params(_ids("moduleIds", "module ids"), _ids("courseItemIds", "course item ids")),
-            window=DateRangeWindow("completionDate"),
+            date_choices=RESULT_DATES,
+            date_field_aliases=(WINDOW_FIELD,),
             description="Module (course item) results completed in the window; same options as "
             "learner_results.",
         ),
@@ -191,7 +202,7 @@ ISPRING_CATALOG = Catalog(
                 _ids("departmentIds", "department ids"),
                 _ids("groupIds", "group ids"),
             ),
-            window=DateRangeWindow("attemptDate"),
+            window=date_range_window("attemptDate"),
             description="Answer breakdown of one quiz: one record per answered question of each attempt "
             "made in the window (attemptDate).",
         ),
@@ -215,6 +226,7 @@ ISPRING_CATALOG = Catalog(
                 "learningTrackIds",
                 required=True,
                 multiple=True,
+                joiner=",",  # the API reads one comma-separated string here, not a PHP array
                 description="track ids, a list or comma-separated",
             ),
         ),

@@ -6,25 +6,14 @@ Reference: ``POST /api/v3/token`` and the read endpoints of the iSpring Learn RE
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Any
-
 from airflow_provider_lms.auth import Auth
-from airflow_provider_lms.catalog import Endpoint
-from airflow_provider_lms.exceptions import LmsConfigError
 from airflow_provider_lms.hooks.base import LmsHook, normalize_url
 from airflow_provider_lms.pagination import Paginator
 from airflow_provider_lms.token_auth import TokenReply, TokenRequest, TokenSpec
 from airflow_provider_lms.vendors.ispring import VENDOR
 from airflow_provider_lms.vendors.ispring.catalog import (
-    ALL_USER_STATUSES,
-    COMMA_SEPARATED,
     ISPRING_CATALOG,
     PAGE_SIZE_MAX,
-    RESULT_DATE_FIELDS,
-    USER_STATUSES,
-    WINDOW_FIELD,
-    DateRangeWindow,
     IspringTokenPaginator,
 )
 from airflow_provider_lms.xml_records import XmlVocabulary
@@ -122,23 +111,3 @@ class IspringHook(LmsHook):
 
     def default_paginator(self) -> Paginator:
         return IspringTokenPaginator()
-
-    def adapt(self, endpoint: Endpoint, parameters: dict[str, Any]) -> tuple[Endpoint, dict[str, Any]]:
-        """The iSpring defaults: results of active AND blocked users, ``window_field`` choosing the
-        date the window filters, comma-joined id lists."""
-        given = dict(parameters)
-        names = endpoint.param_names
-        if USER_STATUSES in names and USER_STATUSES not in given:
-            given[USER_STATUSES] = list(ALL_USER_STATUSES)
-        if WINDOW_FIELD in names:
-            date_field = given.pop(WINDOW_FIELD, None) or RESULT_DATE_FIELDS[0]
-            if date_field not in RESULT_DATE_FIELDS:
-                raise LmsConfigError(
-                    f"endpoint {endpoint.name!r}: {WINDOW_FIELD}={date_field!r} is not one of "
-                    f"{list(RESULT_DATE_FIELDS)}"
-                )
-            endpoint = replace(endpoint, window=DateRangeWindow(date_field))
-        for name in COMMA_SEPARATED:
-            if isinstance(given.get(name), (list, tuple)):
-                given[name] = ",".join(str(v) for v in given[name])
-        return endpoint, given

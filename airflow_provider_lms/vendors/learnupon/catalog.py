@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from airflow_provider_lms.catalog import Catalog, Endpoint, Param
-from airflow_provider_lms.windows import DateRangeFilter
+from airflow_provider_lms.windows import DateWindow
 
 PAGE_SIZE_MAX = 500  # the official API's per_page ceiling (the connector guide says 50)
 
 
-def _day_window(record_field: str) -> DateRangeFilter:
+ONE_DAY = timedelta(days=1)
+
+
+def _day_window(record_field: str) -> DateWindow:
     # Whole days with undocumented edges: ask a day wider each side, keep by the record's own time.
     # The docs we have show no record fields, so the field name is our guess (flagged unconfirmed).
-    return DateRangeFilter(
+    return DateWindow(
         "date_from",
         "date_to",
         fmt="%Y-%m-%d",
         whole_days=True,
+        margin_before=ONE_DAY,
+        margin_after=ONE_DAY,
         record_field=record_field,
         record_field_confirmed=False,
     )
@@ -100,11 +107,13 @@ LEARNUPON_CATALOG = Catalog(
             "audit_trails",
             "/audit-trails",
             "$.trails[*]",
-            window=DateRangeFilter(
+            window=DateWindow(
                 "date_range",
                 fmt="%Y-%m-%d",
                 joiner=",",
                 whole_days=True,
+                margin_before=ONE_DAY,
+                margin_after=ONE_DAY,
                 record_field="created_at",
                 record_field_confirmed=False,
             ),

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
+from datetime import timedelta
 
 from airflow_provider_lms.catalog import Catalog, Endpoint, Param
-from airflow_provider_lms.page_request import PageRequest
 from airflow_provider_lms.pagination import PageNumberPaginator, Paginator, SinglePage
-from airflow_provider_lms.windows import DateRangeFilter, Window
+from airflow_provider_lms.windows import DateWindow
 
 ITEMS_PER_PAGE_MAX = 200
 
@@ -43,17 +42,23 @@ def paged(items_per_page: bool = False) -> Callable[[], Paginator]:
 # ---- windows --------------------------------------------------------------------------------
 
 
-class UnixSecondsWindow(DateRangeFilter):
+ONE_SECOND = timedelta(seconds=1)
+
+
+def unix_seconds_window(start_param: str, end_param: str, record_field: str) -> DateWindow:
     """``*_after`` / ``*_before`` in unix seconds. Whether LearnWorlds includes the edges is not
-    documented, so the request is one second wider on each side and records are kept by their own
-    ``record_field`` timestamp (float seconds): each record lands in exactly one window."""
-
-    def __init__(self, start_param: str, end_param: str, record_field: str) -> None:
-        super().__init__(start_param, end_param, fmt="unix", record_field=record_field)
-
-    def apply(self, request: PageRequest, window: Window) -> None:
-        request.params[self.start_param] = math.floor(window.start.timestamp()) - 1
-        request.params[self.end_param] = math.ceil(window.end.timestamp()) + 1
+    documented, so the request reaches from the second before the window (rounded out to whole
+    seconds) to the second after it, and records are kept by their own ``record_field`` timestamp
+    (float seconds): each record lands in exactly one window."""
+    return DateWindow(
+        start_param,
+        end_param,
+        fmt="unix",
+        round_outward=True,
+        margin_before=ONE_SECOND,
+        margin_after=ONE_SECOND,
+        record_field=record_field,
+    )
 
 
 # ---- catalog --------------------------------------------------------------------------------
@@ -69,7 +74,7 @@ def _listing(
     description: str,
     *params: Param,
     items_per_page: bool = False,
-    window: DateRangeFilter | None = None,
+    window: DateWindow | None = None,
     records_path: str = "$.data[*]",
     id_field: str | None = "id",
 ) -> Endpoint:
@@ -215,7 +220,7 @@ LEARNWORLDS_CATALOG = Catalog(
             Param("tags", description="comma-separated tags"),
             Param("include_suspended", choices=("true", "false")),
             items_per_page=True,
-            window=UnixSecondsWindow("registration_after", "registration_before", "created"),
+            window=unix_seconds_window("registration_after", "registration_before", "created"),
         ),
         _unpaged(
             "user_products",
@@ -256,7 +261,7 @@ LEARNWORLDS_CATALOG = Catalog(
             Param("affiliate_id", description="affiliate id or email"),
             Param("product_id"),
             items_per_page=True,
-            window=UnixSecondsWindow("created_after", "created_before", "created"),
+            window=unix_seconds_window("created_after", "created_before", "created"),
         ),
         _listing("leads", "/leads", "Leads." + SNAPSHOT + FIXED, id_field=None),  # no id of their own
         _listing("promotions", "/promotions", "Promotions with their coupons." + SNAPSHOT + FIXED),
@@ -327,7 +332,7 @@ LEARNWORLDS_CATALOG = Catalog(
             Param("user_id", description="user id or email"),
             Param("activity", description="e.g. login, purchase, complete_course"),
             Param("sort", choices=("asc", "desc")),
-            window=UnixSecondsWindow("created_after", "created_before", "created"),
+            window=unix_seconds_window("created_after", "created_before", "created"),
             id_field=None,
         ),
         _listing(

@@ -2,168 +2,36 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from datetime import timedelta
-from typing import Any
-
-import pendulum
-
-from airflow_provider_lms.catalog import Catalog, Endpoint, Param
-from airflow_provider_lms.exceptions import LmsConfigError
-from airflow_provider_lms.page_request import PageRequest
+from airflow_provider_lms.catalog import Catalog, Endpoint, Param, date_field_param
 from airflow_provider_lms.pagination import PageNumberPaginator, Paginator, SinglePage
-from airflow_provider_lms.windows import Window, WindowMapping
+from airflow_provider_lms.param_rules import Excludes, OneOf, Requires, Rule
+from airflow_provider_lms.windows import JUST_BEFORE, DateWindow
 
 PAGE_SIZE_MAX = 1000  # NexPort resets a larger per_page to 1000 (and one below 1 to 30)
-
-DATE_FIELD = "date_field"
-
-# ---- parameter rules the flat ``required`` flag cannot express --------------------------------
-
-
-def _given(value: Any) -> bool:
-    return value not in (None, "", [], ())
-
-
-@dataclass(frozen=True)
-class Needs:
-    """At least one group of parameters must be given in full (``user_ids`` or ``org_ids``...)."""
-
-    groups: tuple[tuple[str, ...], ...]
-    window_satisfies: bool = False  # a task window fills the parameters in
-
-    def problem(self, given: Mapping[str, Any], window: Window | None) -> str | None:
-        if self.window_satisfies and window is not None:
-            return None
-        if any(all(_given(given.get(n)) for n in group) for group in self.groups):
-            return None
-        options = [" and ".join(group) if len(group) > 1 else group[0] for group in self.groups]
-        text = options[0] if len(options) == 1 else ", or ".join([", ".join(options[:-1]), options[-1]])
-        if self.window_satisfies:
-            text += " (or a window: window_start/window_end)"
-        return f"needs {text}"
-
-
-@dataclass(frozen=True)
-class Requires:
-    """Giving any of ``when`` makes ``then`` required (``syllabus_id`` needs ``org_id``)."""
-
-    when: tuple[str, ...]
-    then: str
-
-    def problem(self, given: Mapping[str, Any], window: Window | None) -> str | None:
-        trigger = [n for n in self.when if _given(given.get(n))]
-        if trigger and not _given(given.get(self.then)):
-            return f"needs {self.then} when {' or '.join(trigger)} is given"
-        return None
-
-
-@dataclass(frozen=True)
-class Excludes:
-    """Parameters that must not be given together."""
-
-    names: tuple[str, ...]
-
-    def problem(self, given: Mapping[str, Any], window: Window | None) -> str | None:
-        both = [n for n in self.names if _given(given.get(n))]
-        return f"takes {' or '.join(self.names)}, not both" if len(both) > 1 else None
-
-
-Rule = Needs | Requires | Excludes
-
-
-def _is_id_param(name: str) -> bool:
-    return name.endswith(("_id", "_ids"))
-
-
-def _check_uuid(endpoint: str, name: str, value: Any) -> None:
-    for item in value if isinstance(value, list) else [value]:
-        try:
-            uuid.UUID(str(item))
-        except ValueError:
-            raise LmsConfigError(
-                f"endpoint {endpoint!r}: {name}={item!r} is not a NexPort id (a UUID such as "
-                "'3f8c08bc-e009-471c-802c-09f0d814bf59')"
-            ) from None
-
-
-@dataclass(frozen=True)
-class NexPortEndpoint(Endpoint):
-    """A catalog entry with NexPort's parameter rules, id lists and a choice of date field."""
-
-    rules: tuple[Rule, ...] = ()
-    list_params: tuple[str, ...] = ()  # one id or a list; sent as a JSON list
-    #: ``date_field`` value -> how the window maps onto that date (the first is the default).
-    date_fields: Mapping[str, WindowMapping] = field(default_factory=dict)
-
-    def for_parameters(self, parameters: Mapping[str, Any] | None) -> NexPortEndpoint:
-        """This endpoint with the window mapping the ``date_field`` parameter picks."""
-        if not self.date_fields:
-            return self
-        choice = (parameters or {}).get(DATE_FIELD) or next(iter(self.date_fields))
-        if not isinstance(choice, str) or choice not in self.date_fields:
-            raise LmsConfigError(
-                f"endpoint {self.name!r}: {DATE_FIELD}={choice!r} is not one of {list(self.date_fields)}"
-            )
-        return replace(self, window=self.date_fields[choice])
-
-    def build_request(
-        self, parameters: Mapping[str, Any] | None, window: Window | None
-    ) -> tuple[PageRequest, int | None]:
-        # LmsHook.plan() has checked the parameters' type and applied date_field (adapt) already.
-        given = {k: v for k, v in (parameters or {}).items() if k != DATE_FIELD}
-        for name in self.list_params:
-            value = given.get(name)
-            if isinstance(value, (str, int)):
-                given[name] = [value]
-            elif isinstance(value, (list, tuple)):
-                given[name] = list(value) or None  # NexPort ignores an empty list: treat as missing
-        request, page_size = super().build_request(given, window)
-        problems = [p for rule in self.rules if (p := rule.problem(given, window))]
-        if problems:
-            raise LmsConfigError(
-                f"endpoint {self.name!r} {'; '.join(problems)}. Accepted parameters: {self.accepted_params()}"
-            )
-        for name, value in given.items():
-            if _is_id_param(name) and _given(value):
-                _check_uuid(self.name, name, value)
-        return request, page_size
-
+#: Every ``*_id`` / ``*_ids`` parameter of the LearningApi takes UUIDs.
+NEXPORT_ID = {"value_format": "uuid", "value_label": "a NexPort id"}
 
 # ---- windows -----------------------------------------------------------------------------------
 
 
-def nexport_moment(moment: pendulum.DateTime) -> str:
-    """UTC with seven fractional digits, NexPort's own form (.NET ticks of 100 ns)."""
-    return moment.in_timezone("UTC").strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
-
-
-def just_before(moment: pendulum.DateTime) -> str:
-    """One tick (100 ns) before ``moment``: a strict "after" filter then includes ``moment`` itself."""
-    return (moment - timedelta(microseconds=1)).in_timezone("UTC").strftime("%Y-%m-%dT%H:%M:%S.%f") + "9Z"
-
-
-class BodyDateRange(WindowMapping):
+def body_date_range(start_key: str, end_key: str, record_field: str, *, confirmed: bool = True) -> DateWindow:
     """The window as a pair of datetime filters in the JSON body (``utc_enrolled_after/before``).
 
     NexPort documents them as strict ("after", "before"). For ``[start, end)`` we send
-    ``after = start - 1 tick`` and ``before = end``: exact with strict filters at NexPort's own
-    precision. Records are also kept by ``record_field``, so a server whose filters include their
-    edges loses nothing and adds nothing either (strictly: a record without a readable
-    ``record_field`` stops the extract, see :meth:`WindowMapping.contains`).
+    ``after = start - 1 tick`` and ``before = end`` in NexPort's own form (UTC, seven fractional
+    digits: .NET ticks of 100 ns): exact with strict filters at NexPort's own precision. Records are
+    also kept by ``record_field``, so a server whose filters include their edges loses nothing and
+    adds nothing either (strictly: a record without a readable ``record_field`` stops the extract).
     """
-
-    def __init__(self, start_key: str, end_key: str, record_field: str, *, confirmed: bool = True) -> None:
-        self.start_key, self.end_key = start_key, end_key
-        self.record_field, self.record_field_confirmed = record_field, confirmed
-        self.owned_params = (start_key, end_key)
-
-    def apply(self, request: PageRequest, window: Window) -> None:
-        body = request.body_dict()
-        body[self.start_key] = just_before(window.start)
-        body[self.end_key] = nexport_moment(window.end)
+    return DateWindow(
+        start_key,
+        end_key,
+        location="body",
+        fmt="iso_ticks",
+        margin_before=JUST_BEFORE,
+        record_field=record_field,
+        record_field_confirmed=confirmed,
+    )
 
 
 # ---- pagination ---------------------------------------------------------------------------------
@@ -193,24 +61,38 @@ def _counted_body_pages() -> Paginator:
 LEARNING = "/LearningApi"
 # SearchEnrollments' documented sample shows enrollment_date only; completion_date and
 # last_activity_date are the names other NexPort enrollment items use (unconfirmed here).
-ENROLLMENT_DATES: dict[str, WindowMapping] = {
-    "enrolled": BodyDateRange("utc_enrolled_after", "utc_enrolled_before", "enrollment_date"),
-    "completed": BodyDateRange(
+ENROLLMENT_DATES: dict[str, DateWindow] = {
+    "enrolled": body_date_range("utc_enrolled_after", "utc_enrolled_before", "enrollment_date"),
+    "completed": body_date_range(
         "utc_completed_after", "utc_completed_before", "completion_date", confirmed=False
     ),
-    "last_activity": BodyDateRange(
+    "last_activity": body_date_range(
         "utc_activity_after", "utc_activity_before", "last_activity_date", confirmed=False
     ),
 }
 
 
 def _ids(name: str, description: str, *, required: bool = False, location: str = "query") -> Param:
-    return Param(name, required=required, location=location, description=description)
+    return Param(name, required=required, location=location, description=description, **NEXPORT_ID)
+
+
+def _id_list(name: str, description: str, *, required: bool = False, api_name: str | None = None) -> Param:
+    """One id or a list, sent as a JSON list in the body."""
+    return Param(
+        name,
+        required=required,
+        location="body",
+        api_name=api_name,
+        description=description,
+        multiple=True,
+        coerce_list=True,
+        **NEXPORT_ID,
+    )
 
 
 def _single(name: str, path: str, *params: Param, rules: tuple[Rule, ...] = (), description: str) -> Endpoint:
     """An endpoint answering one object (which becomes one record; ``null`` becomes none)."""
-    return NexPortEndpoint(
+    return Endpoint(
         name,
         f"{LEARNING}/{path}",
         "$",
@@ -233,65 +115,57 @@ _SYLLABUS_ENROLLMENT_PARAMS = (
 NEXPORT_CATALOG = Catalog(
     "NexPort Campus",
     [
-        NexPortEndpoint(
+        Endpoint(
             "search_enrollments",
             f"{LEARNING}/SearchEnrollments",
             "$.enrollments[*]",
             method="POST",
             body={},
             params=(
-                Param("user_ids", location="body", multiple=True, description="one user id or a list"),
-                Param("org_ids", location="body", multiple=True, description="one organization id or a list"),
-                Param(
-                    "syllabus_ids", location="body", multiple=True, description="one syllabus id or a list"
-                ),
+                _id_list("user_ids", "one user id or a list"),
+                _id_list("org_ids", "one organization id or a list"),
+                _id_list("syllabus_ids", "one syllabus id or a list"),
                 Param(
                     "syllabus_unique_names",
                     location="body",
                     multiple=True,
+                    coerce_list=True,
                     description="one unique name or a list",
                 ),
-                Param(
-                    "enrollment_ids",
-                    location="body",
-                    multiple=True,
-                    description="one enrollment id or a list",
-                ),
-                Param(DATE_FIELD, choices=tuple(ENROLLMENT_DATES), description="date the window filters"),
+                _id_list("enrollment_ids", "one enrollment id or a list"),
+                date_field_param(ENROLLMENT_DATES),
                 *(
                     Param(key, location="body", description="ISO datetime (set by the window)")
                     for mapping in ENROLLMENT_DATES.values()
                     for key in mapping.owned_params
                 ),
             ),
-            window=ENROLLMENT_DATES["enrolled"],
-            date_fields=ENROLLMENT_DATES,
+            date_choices=ENROLLMENT_DATES,
             paginator=_counted_pages,
-            list_params=("user_ids", "org_ids", "syllabus_ids", "syllabus_unique_names", "enrollment_ids"),
-            rules=(Needs((("user_ids",), ("org_ids",))),),
+            rules=(OneOf((("user_ids",), ("org_ids",))),),
             id_field="enrollment_id",
             description="Section and training plan enrollments of the given users and/or organizations, "
             "oldest first. The window filters the enrollment date by default; date_field='completed' or "
             "'last_activity' filters the completion or last activity date instead.",
         ),
-        NexPortEndpoint(
+        Endpoint(
             "section_enrollments",
             f"{LEARNING}/GetSectionEnrollments",
             params=_SYLLABUS_ENROLLMENT_PARAMS,
             rules=(
-                Needs((("subscriber_id",), ("syllabus_id",), ("enrollment_id",), ("syllabus_unique_name",))),
+                OneOf((("subscriber_id",), ("syllabus_id",), ("enrollment_id",), ("syllabus_unique_name",))),
                 Requires(("syllabus_id", "enrollment_id"), "org_id"),
                 Excludes(("user_id", "subscriber_id")),
             ),
             id_field="enrollment_id",
             description="Section enrollments (with their section), most recent first. Full snapshot.",
         ),
-        NexPortEndpoint(
+        Endpoint(
             "training_plan_enrollments",
             f"{LEARNING}/GetTrainingPlanEnrollments",
             params=_SYLLABUS_ENROLLMENT_PARAMS,
             rules=(
-                Needs(
+                OneOf(
                     (
                         ("subscriber_id",),
                         ("user_id",),
@@ -305,7 +179,7 @@ NEXPORT_CATALOG = Catalog(
             id_field="enrollment_id",
             description="Training plan enrollments, most recent first. Full snapshot.",
         ),
-        NexPortEndpoint(
+        Endpoint(
             "custom_enrollment_fields",
             f"{LEARNING}/GetCustomEnrollmentFields",
             params=(_ids("org_id", "organization", required=True), _ids("field_id", "one field")),
@@ -321,7 +195,7 @@ NEXPORT_CATALOG = Catalog(
             _ids("syllabus_id", "syllabus whose default to read"),
             description="Default setting of one custom enrollment field (no record when none is set).",
         ),
-        NexPortEndpoint(
+        Endpoint(
             "custom_enrollment_field_values",
             f"{LEARNING}/GetCustomEnrollmentFieldValues",
             params=(
@@ -331,10 +205,10 @@ NEXPORT_CATALOG = Catalog(
                 Param("key", description="one field key"),
             ),
             paginator=SinglePage,
-            rules=(Needs((("enrollment_id",), ("subscriber_id", "syllabus_id"))),),
+            rules=(OneOf((("enrollment_id",), ("subscriber_id", "syllabus_id"))),),
             description="Custom enrollment field values of one enrollment.",
         ),
-        NexPortEndpoint(
+        Endpoint(
             "assignment_statuses",
             f"{LEARNING}/GetAssignmentStatuses",
             params=(
@@ -343,7 +217,7 @@ NEXPORT_CATALOG = Catalog(
                 _ids("section_id", "section (with subscription_id)"),
                 _ids("assignment_id", "one assignment"),
             ),
-            rules=(Needs((("enrollment_id",), ("subscription_id", "section_id"))),),
+            rules=(OneOf((("enrollment_id",), ("subscription_id", "section_id"))),),
             id_field="assignment_status_id",
             description="Assignment statuses of one section enrollment, most recent first.",
         ),
@@ -358,19 +232,16 @@ NEXPORT_CATALOG = Catalog(
             "GetSection",
             _ids("syllabus_id", "section syllabus"),
             _ids("product_id", "catalog product"),
-            rules=(Needs((("syllabus_id",), ("product_id",))), Excludes(("syllabus_id", "product_id"))),
+            rules=(OneOf((("syllabus_id",), ("product_id",))), Excludes(("syllabus_id", "product_id"))),
             description="One section.",
         ),
-        NexPortEndpoint(
+        Endpoint(
             "sections",
             f"{LEARNING}/GetSections",
             "$.sections[*]",
             method="POST",
             body={},
-            params=(
-                Param("section_ids", required=True, location="body", api_name="sections", multiple=True),
-            ),
-            list_params=("section_ids",),
+            params=(_id_list("section_ids", "", required=True, api_name="sections"),),
             paginator=SinglePage,
             id_field="syllabus_id",
             description="Sections by id (duplicates and unknown ids are dropped by NexPort).",
@@ -387,7 +258,7 @@ NEXPORT_CATALOG = Catalog(
             _ids("section_id", "section", required=True),
             description="Objectives of one section.",
         ),
-        NexPortEndpoint(
+        Endpoint(
             "student_sessions",
             f"{LEARNING}/GetStudentSessions",
             "$.sessions[*]",
@@ -400,9 +271,9 @@ NEXPORT_CATALOG = Catalog(
                 Param("from_date", location="body", description="ISO datetime (set by the window)"),
                 Param("to_date", location="body", description="ISO datetime (set by the window)"),
             ),
-            window=BodyDateRange("from_date", "to_date", "utc_start_date"),
+            window=body_date_range("from_date", "to_date", "utc_start_date"),
             paginator=_counted_body_pages,
-            rules=(Needs((("from_date",),), window_satisfies=True),),
+            rules=(OneOf((("from_date",),), window_satisfies=True),),
             id_field="session_id",
             description="Time a student spent in section assignments, sessions starting in the window.",
         ),
@@ -411,7 +282,7 @@ NEXPORT_CATALOG = Catalog(
             "GetTrainingPlan",
             _ids("training_plan_id", "training plan"),
             _ids("product_id", "catalog product"),
-            rules=(Needs((("training_plan_id",), ("product_id",))),),
+            rules=(OneOf((("training_plan_id",), ("product_id",))),),
             description="One training plan.",
         ),
         _single(
@@ -420,7 +291,7 @@ NEXPORT_CATALOG = Catalog(
             _ids("training_plan_id", "training plan", required=True),
             description="Description of one training plan.",
         ),
-        NexPortEndpoint(
+        Endpoint(
             "assignments",
             f"{LEARNING}/GetAssignments",
             params=(_ids("section_id", "section", required=True),),
@@ -439,7 +310,7 @@ NEXPORT_CATALOG = Catalog(
             _ids("assignment_id", "assignment", required=True),
             description="Instructions (raw VTL template) of one assignment.",
         ),
-        NexPortEndpoint(
+        Endpoint(
             "organizations",
             f"{LEARNING}/GetOrganizations",
             params=(_ids("org_id", "parent organization"), Param("org_short_name")),
@@ -448,7 +319,7 @@ NEXPORT_CATALOG = Catalog(
             "neither org_id nor org_short_name is given). NexPort marks LearningApi/GetOrganizations "
             "obsolete in favour of AdminApi/GetOrganizations: override the path if your portal differs.",
         ),
-        NexPortEndpoint(
+        Endpoint(
             "catalogs",
             f"{LEARNING}/GetCatalogs",
             "$.catalogs[*]",
@@ -487,28 +358,28 @@ NEXPORT_CATALOG = Catalog(
             _ids("catalog_id", "catalog", required=True),
             description="Credit hours of one catalog.",
         ),
-        NexPortEndpoint(
+        Endpoint(
             "categories",
             f"{LEARNING}/GetCategories",
             params=(_ids("catalog_id", "catalog", required=True),),
             id_field="category_id",
             description="Categories of one catalog, most recent first.",
         ),
-        NexPortEndpoint(
+        Endpoint(
             "catalog_syllabi",
             f"{LEARNING}/GetCatalogSyllabi",
             params=(_ids("catalog_id", "catalog", required=True),),
             id_field="syllabus_id",
             description="Syllabi (sections and training plans) of one catalog, by title.",
         ),
-        NexPortEndpoint(
+        Endpoint(
             "category_syllabi",
             f"{LEARNING}/GetCategorySyllabi",
             params=(_ids("category_id", "category", required=True),),
             id_field="syllabus_id",
             description="Syllabi of one category, by title.",
         ),
-        NexPortEndpoint(
+        Endpoint(
             "test_attempts",
             f"{LEARNING}/GetTestAttempts",
             params=(
@@ -519,7 +390,7 @@ NEXPORT_CATALOG = Catalog(
             description="Attempts at one test by one enrollment, most recent first (obsolete in NexPort "
             "in favour of AssessmentApi/GetTestAttempts).",
         ),
-        NexPortEndpoint(
+        Endpoint(
             "cmi_data",
             f"{LEARNING}/GetCmiData",
             method="POST",
@@ -532,10 +403,10 @@ NEXPORT_CATALOG = Catalog(
                     required=True,
                     location="body",
                     multiple=True,
+                    coerce_list=True,
                     description="list of CMI names",
                 ),
             ),
-            list_params=("cmi_element_names",),
             id_field="sco_id",
             description="SCORM CMI values of one enrollment's assignment, per SCO (obsolete in NexPort in "
             "favour of ScormApi/GetCmiData).",

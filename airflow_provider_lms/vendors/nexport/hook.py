@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 import requests
 
 from airflow_provider_lms.auth import Auth
-from airflow_provider_lms.catalog import Endpoint
 from airflow_provider_lms.exceptions import LmsAuthError, LmsCredentialRejected, LmsHttpError
 from airflow_provider_lms.hooks.base import LmsHook, normalize_url
 from airflow_provider_lms.pagination import Paginator
@@ -25,7 +24,6 @@ from airflow_provider_lms.vendors.nexport import VENDOR
 from airflow_provider_lms.vendors.nexport.catalog import (
     NEXPORT_CATALOG,
     PAGE_SIZE_MAX,
-    NexPortEndpoint,
     _pages,
 )
 
@@ -131,12 +129,6 @@ class NexPortHook(LmsHook):
 
     def default_paginator(self) -> Paginator:
         return _pages()
-
-    def adapt(self, endpoint: Endpoint, parameters: dict[str, Any]) -> tuple[Endpoint, dict[str, Any]]:
-        """``date_field`` picks the date the window filters (search_enrollments)."""
-        if isinstance(endpoint, NexPortEndpoint):
-            endpoint = endpoint.for_parameters(parameters)
-        return endpoint, parameters
 
     # ---- responses --------------------------------------------------------------------------
 
