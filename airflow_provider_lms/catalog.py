@@ -43,10 +43,21 @@ class Param:
     choices: tuple[Any, ...] = ()
     #: The vendor takes several values here (a list of ids); every other parameter takes one value.
     multiple: bool = False
+    #: ``name`` is a prefix: every parameter named ``<name><anything>`` is this one (LearnWorlds'
+    #: custom-field filters ``cf_<field>``); it travels under the name the DAG author gave.
+    prefix: bool = False
 
     @property
     def wire_name(self) -> str:
         return self.api_name or self.name
+
+    @property
+    def shown_name(self) -> str:
+        """The name as listed to DAG authors (``cf_<field>`` for a prefix)."""
+        return f"{self.name}<field>" if self.prefix else self.name
+
+    def matches(self, name: str) -> bool:
+        return name.startswith(self.name) and len(name) > len(self.name) if self.prefix else name == self.name
 
 
 @dataclass(frozen=True)
@@ -70,14 +81,17 @@ class Endpoint:
     #: The record's own unique id (a field or dotted path such as ``course.id``), or None when the
     #: records have none. Paging skips a record whose id was already on the previous page.
     id_field: str | None = None
+    #: The vendor fixes the page size of this list: a ``page_size`` would be ignored, so it is refused.
+    fixed_page_size: bool = False
 
     @property
     def param_names(self) -> list[str]:
         return [p.name for p in self.params]
 
     def accepted_params(self) -> str:
-        names = [f"{p.name} (required)" if p.required else p.name for p in self.params]
-        names.append(PAGE_SIZE)
+        names = [f"{p.shown_name} (required)" if p.required else p.shown_name for p in self.params]
+        if not self.fixed_page_size:
+            names.append(PAGE_SIZE)
         if self.window is not None and self.window.record_field is not None:
             names.extend(TRIM_PARAMS)
         return ", ".join(names)
@@ -101,7 +115,11 @@ class Endpoint:
             raise LmsConfigError(f"parameters must be a dict, not {type(parameters).__name__}")
         given = dict(parameters or {})
         page_size = self._page_size(given.pop(PAGE_SIZE, None))
-        known = {p.name: p for p in self.params}
+        known = {p.name: p for p in self.params if not p.prefix}
+        for name in given:
+            prefixed = next((p for p in self.params if p.prefix and p.matches(name)), None)
+            if name not in known and prefixed is not None:
+                known[name] = replace(prefixed, name=name, api_name=None, prefix=False)
         unknown = [name for name in given if name not in known]
         if unknown and not self.custom:
             raise LmsConfigError(
@@ -192,6 +210,11 @@ class Endpoint:
     def _page_size(self, value: Any) -> int | None:
         if value is None:
             return self.default_page_size or self.max_page_size
+        if self.fixed_page_size:
+            raise LmsConfigError(
+                f"endpoint {self.name!r}: page_size={value!r} cannot apply, the vendor fixes the page "
+                "size of this list (it would be ignored); remove page_size"
+            )
         try:
             size = int(value)
         except (TypeError, ValueError):
