@@ -163,7 +163,9 @@ class IspringHook(LmsHook):
         date the window filters, comma-joined id lists."""
         given = dict(parameters)
         names = endpoint.param_names
-        if USER_STATUSES in names and USER_STATUSES not in given:
+        statuses = next((p for p in endpoint.params if p.name == USER_STATUSES), None)
+        # Only where the reference takes a list: module results take one status (active by default).
+        if statuses is not None and statuses.multiple and USER_STATUSES not in given:
             given[USER_STATUSES] = list(ALL_USER_STATUSES)
         if WINDOW_FIELD in names:
             date_field = given.pop(WINDOW_FIELD, None) or RESULT_DATE_FIELDS[0]

@@ -13,14 +13,14 @@ import base64
 import secrets
 import threading
 import time
-import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from xml.etree.ElementTree import Element, tostring
 
 from airflow_provider_lms.sandbox.server import SandboxRequest, SandboxResponse, VendorTwin
-from airflow_provider_lms.vendors.ispring.twin_data import build_ispring_data, users_v2
+from airflow_provider_lms.vendors.ispring.twin_data import build_ispring_data
+from airflow_provider_lms.vendors.ispring.twin_reads import AddedReads
 
 TOKEN_PATH = "/api/v3/token"
 ID = "[0-9a-f-]+"
@@ -57,7 +57,7 @@ HOSTILE_BODIES = {
 }
 
 
-class IspringTwin(VendorTwin):
+class IspringTwin(AddedReads, VendorTwin):
     name = "ispring"
     client_id = "sandbox-client-id"
     client_secret = "sandbox-client-secret"
@@ -148,6 +148,7 @@ class IspringTwin(VendorTwin):
             ("GET", "/gamification/points", self.gamification_points),
             ("GET", rf"/content/(?P<contentId>{ID})/final_statuses", self.final_statuses),
             ("GET", "/learning_track/courses", self.learning_track_courses),
+            *self.added_routes(),
         ]
 
     # ---- protocol -----------------------------------------------------------------------------

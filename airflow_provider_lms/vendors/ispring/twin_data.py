@@ -50,7 +50,9 @@ def build_ispring_data(seed: int, scale: float) -> dict[str, Any]:
     """The account's content, in the order the API lists it. Absent fields are absent, not null."""
     g = _Draw(Faker(seed), scale)
     departments = _departments(g)
-    groups = [{"groupId": g.new_id(), "name": f"Cohort {k + 1}", "isSmart": k % 3 == 0} for k in range(g.n(6))]
+    groups = [
+        {"groupId": g.new_id(), "name": f"Cohort {k + 1}", "isSmart": k % 3 == 0} for k in range(g.n(6))
+    ]
     users = _users(g, departments, groups)
     author = users[0]["userId"]
     courses, quiz_items, assignment_items, tracks = _content_items(g, author)
@@ -251,7 +253,9 @@ def _learning(g: _Draw, courses, users, modules_of) -> dict[str, Any]:
             }
             results.append({k: v for k, v in result.items() if v is not None})
             for module in modules_of[course_id]:
-                module_results.append(_module_result(g, user, course_id, module, enrollment, result, completed))
+                module_results.append(
+                    _module_result(g, user, course_id, module, enrollment, result, completed)
+                )
             status_row: dict[str, Any] = {
                 "userId": user["userId"],
                 "status": status,
@@ -596,7 +600,11 @@ def _performance(g: _Draw, users, departments) -> dict[str, Any]:
                 "scaleId": scale["scaleId"],
                 "reviewMethod": g.fake.choice(["INDICATORS_INDIVIDUALLY", "COMPETENCY_ENTIRELY"]),
                 "indicators": [
-                    {"indicatorId": g.new_id(), "name": f"Indicator {c + 1}.{k + 1}", "levels": scale["levels"]}
+                    {
+                        "indicatorId": g.new_id(),
+                        "name": f"Indicator {c + 1}.{k + 1}",
+                        "levels": scale["levels"],
+                    }
                     for k in range(2)
                 ],
                 "commentsRequirementLevel": g.fake.choice(["DISABLED", "OPTIONAL", "REQUIRED"]),
@@ -618,18 +626,29 @@ def _performance(g: _Draw, users, departments) -> dict[str, Any]:
                 "name": f"Profile {p + 1}",
                 "description": f"Role profile {p + 1}",
                 "competencies": [
-                    {"competencyId": c["competencyId"], "requiredLevelId": c["indicators"][0]["levels"][-1]["levelId"]}
+                    {
+                        "competencyId": c["competencyId"],
+                        "requiredLevelId": c["indicators"][0]["levels"][-1]["levelId"],
+                    }
                     for c in chosen
                 ],
                 "indicators": [
-                    {"indicatorId": c["indicators"][0]["indicatorId"], "requiredLevelId": c["indicators"][0]["levels"][0]["levelId"]}
+                    {
+                        "indicatorId": c["indicators"][0]["indicatorId"],
+                        "requiredLevelId": c["indicators"][0]["levels"][0]["levelId"],
+                    }
                     for c in chosen
                 ],
             }
         )
     sessions = _appraisals(g, users, departments, profiles, competencies, scales)
-    return {"competency_scales": scales, "competency_groups": groups, "competencies": competencies,
-            "competency_profiles": profiles, **sessions}
+    return {
+        "competency_scales": scales,
+        "competency_groups": groups,
+        "competencies": competencies,
+        "competency_profiles": profiles,
+        **sessions,
+    }
 
 
 def _appraisals(g: _Draw, users, departments, profiles, competencies, scales) -> dict[str, Any]:
@@ -654,7 +673,8 @@ def _appraisals(g: _Draw, users, departments, profiles, competencies, scales) ->
         sessions.append(summary)
         employees = g.rng.sample(users, k=6)
         cards[session_id] = [
-            {"employeeId": e["userId"], "reviewerIds": [manager, g.fake.choice(users)["userId"]]} for e in employees
+            {"employeeId": e["userId"], "reviewerIds": [manager, g.fake.choice(users)["userId"]]}
+            for e in employees
         ]
         reviews[session_id] = []
         for card in cards[session_id]:
@@ -694,7 +714,11 @@ def _appraisals(g: _Draw, users, departments, profiles, competencies, scales) ->
                     "requiredLevel": {"name": "Level 2", "score": 2},
                     "reviewMethod": c["reviewMethod"],
                     "indicators": [
-                        {"indicatorId": i["indicatorId"], "name": i["name"], "requiredLevel": {"name": "Level 2", "score": 2}}
+                        {
+                            "indicatorId": i["indicatorId"],
+                            "name": i["name"],
+                            "requiredLevel": {"name": "Level 2", "score": 2},
+                        }
                         for i in c["indicators"]
                     ],
                     "commentsRequirementLevel": c["commentsRequirementLevel"],
@@ -703,7 +727,10 @@ def _appraisals(g: _Draw, users, departments, profiles, competencies, scales) ->
                 for c in chosen
             ],
             "scales": [
-                {"scaleId": sc["scaleId"], "levels": [{"levelId": lv["levelId"], "score": lv["score"]} for lv in sc["levels"]]}
+                {
+                    "scaleId": sc["scaleId"],
+                    "levels": [{"levelId": lv["levelId"], "score": lv["score"]} for lv in sc["levels"]],
+                }
                 for sc in scales
                 if sc["scaleId"] in {c["scaleId"] for c in chosen}
             ],
@@ -737,7 +764,10 @@ def _appraisals(g: _Draw, users, departments, profiles, competencies, scales) ->
                 {
                     "employeeId": card["employeeId"],
                     "reviewers": [
-                        {"reviewerId": r, "role": "REVIEWER_ROLE_DIRECT_MANAGER" if r == manager else "REVIEWER_ROLE_PEER"}
+                        {
+                            "reviewerId": r,
+                            "role": "REVIEWER_ROLE_DIRECT_MANAGER" if r == manager else "REVIEWER_ROLE_PEER",
+                        }
                         for r in card["reviewerIds"]
                     ],
                 }
@@ -761,10 +791,18 @@ def _appraisals(g: _Draw, users, departments, profiles, competencies, scales) ->
 
 
 def _webhooks(g: _Draw) -> dict[str, Any]:
-    kinds = ["USER_REGISTERED", "COURSE_COMPLETED_SUCCESSFULLY", "COURSE_STATUS_CHANGED", "LEARNERS_ENROLLED_IN_COURSE"]
+    kinds = [
+        "USER_REGISTERED",
+        "COURSE_COMPLETED_SUCCESSFULLY",
+        "COURSE_STATUS_CHANGED",
+        "LEARNERS_ENROLLED_IN_COURSE",
+    ]
     subscriptions = {
         name: [
-            {"subscriptionType": kind, "params": [{"name": "url", "value": f"https://hooks.sandbox.example/{name}"}]}
+            {
+                "subscriptionType": kind,
+                "params": [{"name": "url", "value": f"https://hooks.sandbox.example/{name}"}],
+            }
             for kind in g.rng.sample(kinds, k=g.fake.randint(1, 3))
         ]
         for name in ("warehouse", "crm")
