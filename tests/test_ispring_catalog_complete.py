@@ -16,12 +16,31 @@ from airflow_provider_lms.vendors.ispring.twin_data import TERMINATED, users_v2
 REFERENCE_READS = {
     ("GET", p)
     for p in (
-        "/content", "/contents", "/content/{contentId}", "/content/{contentId}/final_statuses",
-        "/courses/modules", "/course_fields", "/course/{courseId}/modules", "/task/{taskId}/status",
-        "/assignments", "/assignment/{assignmentId}/attempts/ungraded", "/learning_track/courses",
-        "/courses_tree", "/quizzes", "/department", "/department/{departmentId}", "/departments",
-        "/enrollment", "/enrollments", "/enrollment/{enrollmentId}", "/certificate/{issuedCertificateId}",
-        "/gamification/points", "/group", "/group/smart/{groupId}/rules", "/group/{groupId}", "/groups",
+        "/content",
+        "/contents",
+        "/content/{contentId}",
+        "/content/{contentId}/final_statuses",
+        "/courses/modules",
+        "/course_fields",
+        "/course/{courseId}/modules",
+        "/task/{taskId}/status",
+        "/assignments",
+        "/assignment/{assignmentId}/attempts/ungraded",
+        "/learning_track/courses",
+        "/courses_tree",
+        "/quizzes",
+        "/department",
+        "/department/{departmentId}",
+        "/departments",
+        "/enrollment",
+        "/enrollments",
+        "/enrollment/{enrollmentId}",
+        "/certificate/{issuedCertificateId}",
+        "/gamification/points",
+        "/group",
+        "/group/smart/{groupId}/rules",
+        "/group/{groupId}",
+        "/groups",
         "/performance-management/competencies/scale/list",
         "/performance-management/competencies/group/list",
         "/performance-management/appraisal/session/{sessionId}/employee-card/list",
@@ -29,16 +48,32 @@ REFERENCE_READS = {
         "/performance-management/appraisal/session/{sessionId}/results",
         "/performance-management/appraisal/session/{sessionId}/content/competencies",
         "/performance-management/appraisal/session/{sessionId}/info",
-        "/report/active-users-by-period", "/report/answer-breakdown", "/training/{trainingId}",
-        "/training/session/{trainingSessionId}", "/training/{trainingId}/sessions", "/training/day/{dayId}",
-        "/training/session/participants/{sessionId}", "/user", "/user/{userId}", "/user/{userId}/v2",
-        "/user/v2", "/users", "/users/v2", "/user/profile/fields", "/learners/results",
-        "/learners/modules/results", "/role", "/webhook/subscription/list", "/webhook/subscriber/info",
+        "/report/active-users-by-period",
+        "/report/answer-breakdown",
+        "/training/{trainingId}",
+        "/training/session/{trainingSessionId}",
+        "/training/{trainingId}/sessions",
+        "/training/day/{dayId}",
+        "/training/session/participants/{sessionId}",
+        "/user",
+        "/user/{userId}",
+        "/user/{userId}/v2",
+        "/user/v2",
+        "/users",
+        "/users/v2",
+        "/user/profile/fields",
+        "/learners/results",
+        "/learners/modules/results",
+        "/role",
+        "/webhook/subscription/list",
+        "/webhook/subscriber/info",
     )  # fmt: skip
 } | {
     ("POST", p)
     for p in (
-        "/contents", "/enrollments", "/job-training/checklist/sessions/list",
+        "/contents",
+        "/enrollments",
+        "/job-training/checklist/sessions/list",
         "/job-training/sessions/result/list",
         "/job-training/completed-session/criterion-group/result/list",
         "/job-training/completed-session/criterion/result/list",
@@ -46,7 +81,9 @@ REFERENCE_READS = {
         "/performance-management/competencies/profile/list",
         "/performance-management/appraisal/session/list",
         "/performance-management/appraisal/session/{sessionId}/user/attributes/list",
-        "/users/find_existing", "/users/v2", "/user/list",
+        "/users/find_existing",
+        "/users/v2",
+        "/user/list",
     )  # fmt: skip
 }
 
@@ -108,7 +145,13 @@ def _active(d, window):
 # (name, data -> parameters, data -> expected records, page size or None, window or None)
 CASES = [
     ("users", lambda d: {}, users_v2, 7, None),
-    ("users", lambda d: {"userIds": [u["userId"] for u in d["users"][3:9]]}, lambda d: users_v2(d)[3:9], 4, None),
+    (
+        "users",
+        lambda d: {"userIds": [u["userId"] for u in d["users"][3:9]]},
+        lambda d: users_v2(d)[3:9],
+        4,
+        None,
+    ),
     ("users_deprecated", lambda d: {}, lambda d: d["users"], 7, None),
     (
         "course_modules",
@@ -132,7 +175,13 @@ CASES = [
         None,
         None,
     ),
-    ("content_item", lambda d: {"contentId": d["contents"][3]["contentItemId"]}, lambda d: [d["contents"][3]], None, None),
+    (
+        "content_item",
+        lambda d: {"contentId": d["contents"][3]["contentItemId"]},
+        lambda d: [d["contents"][3]],
+        None,
+        None,
+    ),
     ("course_fields", lambda d: {}, lambda d: d["course_fields"], None, None),
     ("courses_tree", lambda d: {}, lambda d: d["courses_tree"], None, None),
     (
@@ -143,7 +192,13 @@ CASES = [
         None,
     ),
     ("department_list", lambda d: {}, lambda d: d["departments"], None, None),
-    ("department_list", lambda d: {"code": "D03"}, lambda d: [x for x in d["departments"] if x["code"] == "D03"], None, None),
+    (
+        "department_list",
+        lambda d: {"code": "D03"},
+        lambda d: [x for x in d["departments"] if x["code"] == "D03"],
+        None,
+        None,
+    ),
     (
         "department",
         lambda d: {"departmentId": d["departments"][2]["departmentId"]},
@@ -152,8 +207,20 @@ CASES = [
         None,
     ),
     ("group_list", lambda d: {}, lambda d: d["groups"], None, None),
-    ("group", lambda d: {"groupId": d["groups"][1]["groupId"]}, lambda d: [_group_details(d, d["groups"][1])], None, None),
-    ("smart_group_rules", lambda d: {"groupId": _smart(d)}, lambda d: [d["smart_group_rules"][_smart(d)]], None, None),
+    (
+        "group",
+        lambda d: {"groupId": d["groups"][1]["groupId"]},
+        lambda d: [_group_details(d, d["groups"][1])],
+        None,
+        None,
+    ),
+    (
+        "smart_group_rules",
+        lambda d: {"groupId": _smart(d)},
+        lambda d: [d["smart_group_rules"][_smart(d)]],
+        None,
+        None,
+    ),
     ("enrollment_list", lambda d: {}, lambda d: d["enrollments"], None, None),
     (
         "enrollment_list",
@@ -162,7 +229,13 @@ CASES = [
         None,
         None,
     ),
-    ("enrollment", lambda d: {"enrollmentId": d["enrollments"][5]["enrollmentId"]}, lambda d: [d["enrollments"][5]], None, None),
+    (
+        "enrollment",
+        lambda d: {"enrollmentId": d["enrollments"][5]["enrollmentId"]},
+        lambda d: [d["enrollments"][5]],
+        None,
+        None,
+    ),
     (
         "certificate",
         lambda d: {"issuedCertificateId": _first_certificate(d)},
@@ -186,9 +259,21 @@ CASES = [
         None,
         None,
     ),
-    ("user", lambda d: {"userId": d["terminated_user_ids"][0]}, lambda d: [_user(d["users"], d["terminated_user_ids"][0])], None, None),
+    (
+        "user",
+        lambda d: {"userId": d["terminated_user_ids"][0]},
+        lambda d: [_user(d["users"], d["terminated_user_ids"][0])],
+        None,
+        None,
+    ),
     ("user_list_v2", lambda d: {}, users_v2, None, None),
-    ("user_v2", lambda d: {"userId": d["terminated_user_ids"][0]}, lambda d: [_user(users_v2(d), d["terminated_user_ids"][0])], None, None),
+    (
+        "user_v2",
+        lambda d: {"userId": d["terminated_user_ids"][0]},
+        lambda d: [_user(users_v2(d), d["terminated_user_ids"][0])],
+        None,
+        None,
+    ),
     ("user_profile_fields", lambda d: {}, lambda d: d["user_profile_fields"], None, None),
     ("roles", lambda d: {}, lambda d: d["roles"], None, None),
     ("users_search", lambda d: {}, users_v2, 8, None),
@@ -209,12 +294,24 @@ CASES = [
     ),
     (
         "users_find_existing",
-        lambda d: {"userIds": [d["users"][0]["userId"], "00000000-0000-4000-8000-000000000000", d["users"][7]["userId"]]},
+        lambda d: {
+            "userIds": [
+                d["users"][0]["userId"],
+                "00000000-0000-4000-8000-000000000000",
+                d["users"][7]["userId"],
+            ]
+        },
         lambda d: _values([d["users"][0]["userId"], d["users"][7]["userId"]]),
         None,
         None,
     ),
-    ("training", lambda d: {"trainingId": _training(d)}, lambda d: [d["trainings"][_training(d)]], None, None),
+    (
+        "training",
+        lambda d: {"trainingId": _training(d)},
+        lambda d: [d["trainings"][_training(d)]],
+        None,
+        None,
+    ),
     (
         "training_sessions",
         lambda d: {"trainingId": _training(d)},
@@ -236,14 +333,22 @@ CASES = [
         None,
         None,
     ),
-    ("training_day", lambda d: {"dayId": next(iter(d["training_days"]))}, lambda d: [next(iter(d["training_days"].values()))], None, None),
+    (
+        "training_day",
+        lambda d: {"dayId": next(iter(d["training_days"]))},
+        lambda d: [next(iter(d["training_days"].values()))],
+        None,
+        None,
+    ),
     ("active_users", lambda d: {}, lambda d: _values(_active(d, WINDOW)), None, WINDOW),
     ("active_users", lambda d: {}, lambda d: _values([u["userId"] for u in d["users"]]), None, None),
     ("checklist_sessions", lambda d: {}, lambda d: d["checklists"], None, None),
     (
         "checklist_session_results",
         lambda d: {"checklistId": d["checklists"][1]["checklistId"]},
-        lambda d: [r for r in d["checklist_session_results"] if r["checklistId"] == d["checklists"][1]["checklistId"]],
+        lambda d: [
+            r for r in d["checklist_session_results"] if r["checklistId"] == d["checklists"][1]["checklistId"]
+        ],
         None,
         None,
     ),
@@ -275,8 +380,20 @@ CASES = [
         None,
         None,
     ),
-    ("appraisal_reviews", lambda d: {"sessionId": _appraisal(d)}, lambda d: d["appraisal_reviews"][_appraisal(d)], None, None),
-    ("appraisal_results", lambda d: {"sessionId": _appraisal(d)}, lambda d: d["appraisal_results"][_appraisal(d)], None, None),
+    (
+        "appraisal_reviews",
+        lambda d: {"sessionId": _appraisal(d)},
+        lambda d: d["appraisal_reviews"][_appraisal(d)],
+        None,
+        None,
+    ),
+    (
+        "appraisal_results",
+        lambda d: {"sessionId": _appraisal(d)},
+        lambda d: d["appraisal_results"][_appraisal(d)],
+        None,
+        None,
+    ),
     (
         "appraisal_content_competencies",
         lambda d: {"sessionId": _appraisal(d)},
@@ -291,10 +408,28 @@ CASES = [
         None,
         None,
     ),
-    ("appraisal_session_info", lambda d: {"sessionId": _appraisal(d)}, lambda d: [d["appraisal_info"][_appraisal(d)]], None, None),
+    (
+        "appraisal_session_info",
+        lambda d: {"sessionId": _appraisal(d)},
+        lambda d: [d["appraisal_info"][_appraisal(d)]],
+        None,
+        None,
+    ),
     ("task_status", lambda d: {"taskId": 1002}, lambda d: [d["task_statuses"]["1002"]], None, None),
-    ("webhook_subscriptions", lambda d: {"subscriberName": "crm"}, lambda d: d["webhook_subscriptions"]["crm"], None, None),
-    ("webhook_subscriber", lambda d: {"subscriberName": "warehouse"}, lambda d: [d["webhook_subscribers"]["warehouse"]], None, None),
+    (
+        "webhook_subscriptions",
+        lambda d: {"subscriberName": "crm"},
+        lambda d: d["webhook_subscriptions"]["crm"],
+        None,
+        None,
+    ),
+    (
+        "webhook_subscriber",
+        lambda d: {"subscriberName": "warehouse"},
+        lambda d: [d["webhook_subscribers"]["warehouse"]],
+        None,
+        None,
+    ),
 ]
 
 
@@ -330,7 +465,9 @@ def test_every_added_read_has_an_extraction_case():
     CASES,
     ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)],
 )
-def test_each_added_read_extracts_exactly_what_the_twin_holds(twin, connect, name, params, expected, page_size, window):
+def test_each_added_read_extracts_exactly_what_the_twin_holds(
+    twin, connect, name, params, expected, page_size, window
+):
     data = twin.twin.data
     hook = IspringHook(connect(twin), backoff_base=0.001)
     given = {**params(data), **({"page_size": page_size} if page_size else {})}
