@@ -16,6 +16,7 @@ from typing import Any
 
 from airflow_provider_lms.sandbox.data import SANDBOX_TODAY, TOPICS, Faker
 from airflow_provider_lms.sandbox.server import SandboxRequest, SandboxResponse, VendorTwin
+from airflow_provider_lms.vendors.learnworlds.twin_reads import AddedReads, added_data
 
 ROOT = "/admin/api"
 API = f"{ROOT}/v2"
@@ -29,7 +30,7 @@ def _error(message: str, status: int) -> SandboxResponse:
     return SandboxResponse.json({"error": message}, status)
 
 
-class LearnWorldsTwin(VendorTwin):
+class LearnWorldsTwin(AddedReads, VendorTwin):
     """One school. Options: ``courses`` / ``users`` (dataset size), ``rate_limit`` requests per
     ``rate_window`` seconds, ``token_ttl`` seconds, ``date_edges`` ("inclusive" or "exclusive"
     for the ``*_after`` / ``*_before`` filters), ``fixed_page_size`` (overrides the fixed sizes),
@@ -239,6 +240,7 @@ class LearnWorldsTwin(VendorTwin):
         add("/community/spaces", self.community_spaces)
         add(f"/community/spaces/{ID.format('space_id')}/users", self.space_users)
         add("/community/posts", self.community_posts)
+        self.added_routes(add)
         return routes
 
     # ---- helpers ------------------------------------------------------------------------------
@@ -400,6 +402,7 @@ class LearnWorldsTwin(VendorTwin):
             tags = set(request.arg("tags", "").split(","))  # type: ignore[union-attr]
             items = [u for u in items if tags & set(u["tags"])]
         items = [u for u in items if self._in_window(u["created"], low, high)]
+        items = self.custom_field_filter(request, items)
         return self.page(request, items, 50, items_per_page=True)
 
     def _access_of(self, user_id: str) -> list[dict[str, Any]]:
@@ -1185,7 +1188,7 @@ def build_learnworlds_data(seed: int, n_courses: int, n_users: int) -> dict[str,
         )
     posts.sort(key=lambda p: p["created"], reverse=True)  # newest first
 
-    return {
+    data = {
         "users": users,
         "user_index": user_index,
         "email_to_id": {u["email"]: u["id"] for u in users},
@@ -1222,3 +1225,5 @@ def build_learnworlds_data(seed: int, n_courses: int, n_users: int) -> dict[str,
         "space_members": space_members,
         "community_posts": posts,
     }
+    data.update(added_data(seed, data))  # their own generator: the data above stays as it was
+    return data
