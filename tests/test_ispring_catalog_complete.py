@@ -514,3 +514,25 @@ def test_post_reads_send_their_filters_in_the_body(twin, connect):
     assert enrollments.request.body == {}  # pageSize is added to the body by its paginator
     with pytest.raises(LmsConfigError, match="needs 'userIds'"):
         hook.plan("users_find_existing", {})
+
+
+def test_user_list_search_stops_when_one_response_holds_fewer_than_its_total(monkeypatch):
+    """POST /user/list documents no next-page request: a reply with fewer users than its
+    totalUsersNumber must stop the task, not write a silently cut file."""
+    from airflow_provider_lms.exceptions import LmsPaginationError
+    from tests.stubs import Reply, StubServer
+    from tests.test_trust_security import _stub_connection
+
+    def handler(request):
+        if request.path == "/api/v3/token":
+            return Reply.json({"access_token": "stub-token", "expires_in": 1800, "token_type": "bearer"})
+        total = 5 if request.json().get("groups") == ["cut"] else 2
+        profiles = [{"userId": "u1"}, {"userId": "u2"}]
+        return Reply.json({"pageNumber": 1, "totalUsersNumber": total, "userProfiles": profiles})
+
+    with StubServer(handler) as stub:
+        conn_id = _stub_connection(monkeypatch, "ispring", stub, login="id", password="secret")
+        hook = IspringHook(conn_id)
+        assert list(hook.iter_records("users_list_search")) == [{"userId": "u1"}, {"userId": "u2"}]
+        with pytest.raises(LmsPaginationError, match="totalUsersNumber=5"):
+            list(hook.iter_records("users_list_search", {"groups": ["cut"]}))

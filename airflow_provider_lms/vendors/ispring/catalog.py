@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from airflow_provider_lms.catalog import Catalog, Endpoint, Param
+from airflow_provider_lms.exceptions import LmsPaginationError
 from airflow_provider_lms.page_request import PageRequest, PageResponse
-from airflow_provider_lms.pagination import SinglePage, TokenPaginator
+from airflow_provider_lms.pagination import Paginator, SinglePage, TokenPaginator
+from airflow_provider_lms.records import get_int
 from airflow_provider_lms.windows import DateRangeFilter, Window
 
 PAGE_SIZE_MAX = 1000  # the API's default page size; no larger one is documented
@@ -36,6 +39,25 @@ class IspringTokenPaginator(TokenPaginator):
                 response.headers, {self.next_token_path: body[self.TYPO]}, response.record_count
             )
         return super().advance(request, response)
+
+
+class CountedSinglePage(SinglePage):
+    """One response that also says how many records the whole list holds (``POST /user/list``
+    answers ``totalUsersNumber`` but documents no way to ask for a next page): fewer records than
+    that is an error, never a silent cut."""
+
+    def __init__(self, total_path: str) -> None:
+        self.total_path = total_path
+
+    def advance(self, request: PageRequest, response: PageResponse) -> PageRequest | None:
+        total = get_int(response.body, self.total_path)
+        if total is not None and total > response.record_count:
+            raise LmsPaginationError(
+                f"{request.path} answered {response.record_count} records but says {self.total_path}="
+                f"{total}, and documents no way to read the rest; narrow the filters (departments, "
+                "groups) until one response holds them all, or read users instead"
+            )
+        return None
 
 
 class DateRangeWindow(DateRangeFilter):
@@ -128,6 +150,7 @@ def _search(
     *params: Param,
     paged: str | None = None,
     id_field: str | None = None,
+    paginator: Callable[[], Paginator] | None = None,
 ) -> Endpoint:
     """A POST read whose filters travel in a JSON body; ``paged`` says where the page token goes
     ("query" or "body"), None for one response."""
@@ -138,7 +161,7 @@ def _search(
         method="POST",
         params=params,
         body={},
-        paginator=(lambda: IspringTokenPaginator(paged)) if paged else SinglePage,
+        paginator=paginator or ((lambda: IspringTokenPaginator(paged)) if paged else SinglePage),
         id_field=id_field,
         description=description,
     )
@@ -322,6 +345,7 @@ ADDED_READS: list[Endpoint] = [
         _body_ids("logins", "logins"),
         _body_ids("emails", "emails"),
         id_field="userId",
+        paginator=lambda: CountedSinglePage("totalUsersNumber"),
     ),
     _search(
         "users_find_existing",
