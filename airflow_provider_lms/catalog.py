@@ -57,6 +57,9 @@ class Param:
     value_format: str | None = None
     #: What a good value is called in the message for a bad one ("an account id").
     value_label: str = ""
+    #: ``name`` is a prefix: every parameter named ``<name><anything>`` is this one (custom-field
+    #: filters such as ``cf_<field>``); it travels under the name the DAG author gave.
+    prefix: bool = False
 
     def __post_init__(self) -> None:
         if self.value_format is not None and self.value_format not in VALUE_FORMATS:
@@ -65,6 +68,14 @@ class Param:
     @property
     def wire_name(self) -> str:
         return self.api_name or self.name
+
+    @property
+    def shown_name(self) -> str:
+        """The name as listed to DAG authors (``cf_<field>`` for a prefix)."""
+        return f"{self.name}<field>" if self.prefix else self.name
+
+    def matches(self, name: str) -> bool:
+        return name.startswith(self.name) and len(name) > len(self.name) if self.prefix else name == self.name
 
 
 def date_field_param(choices: Iterable[str], description: str = "date the window filters") -> Param:
@@ -101,6 +112,9 @@ class Endpoint:
     #: Conditional requirements (one-of, requires, excludes), checked with the parameters.
     rules: tuple[Rule, ...] = ()
 
+    #: The vendor fixes the page size of this list: a ``page_size`` would be ignored, so it is refused.
+    fixed_page_size: bool = False
+
     def __post_init__(self) -> None:
         if self.date_choices and self.window is None:
             object.__setattr__(self, "window", next(iter(self.date_choices.values())))
@@ -110,8 +124,9 @@ class Endpoint:
         return [p.name for p in self.params]
 
     def accepted_params(self) -> str:
-        names = [f"{p.name} (required)" if p.required else p.name for p in self.params]
-        names.append(PAGE_SIZE)
+        names = [f"{p.shown_name} (required)" if p.required else p.shown_name for p in self.params]
+        if not self.fixed_page_size:
+            names.append(PAGE_SIZE)
         if self.window is not None and self.window.record_field is not None:
             names.extend(TRIM_PARAMS)
         return ", ".join(names)
@@ -140,7 +155,11 @@ class Endpoint:
             raise LmsConfigError(f"parameters must be a dict, not {type(parameters).__name__}")
         given = dict(parameters or {})
         page_size = self._page_size(given.pop(PAGE_SIZE, None))
-        known = {p.name: p for p in self.params}
+        known = {p.name: p for p in self.params if not p.prefix}
+        for name in given:
+            prefixed = next((p for p in self.params if p.prefix and p.matches(name)), None)
+            if name not in known and prefixed is not None:
+                known[name] = replace(prefixed, name=name, api_name=None, prefix=False)
         for param in self.params:
             if param.default is not None and param.name not in given:
                 given[param.name] = copy.deepcopy(param.default)
@@ -257,6 +276,11 @@ class Endpoint:
     def _page_size(self, value: Any) -> int | None:
         if value is None:
             return self.default_page_size or self.max_page_size
+        if self.fixed_page_size:
+            raise LmsConfigError(
+                f"endpoint {self.name!r}: page_size={value!r} cannot apply, the vendor fixes the page "
+                "size of this list (it would be ignored); remove page_size"
+            )
         try:
             size = int(value)
         except (TypeError, ValueError):

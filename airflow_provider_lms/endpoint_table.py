@@ -24,7 +24,11 @@ def render() -> str:
     ]
     for conn_type, hook in _hooks():
         for endpoint in hook.catalog:
-            params = ", ".join(f"**{p.name}**" if p.required else p.name for p in endpoint.params) or "-"
+            params = ", ".join(f"**{p.shown_name}**" if p.required else p.shown_name for p in endpoint.params)
+            if endpoint.fixed_page_size:  # a page_size is refused there: say so where authors look
+                params = f"{params}; " if params else ""
+                params += "page size fixed by the vendor"
+            params = params or "-"
             window = endpoint.window.describe() if endpoint.window else "full snapshot"
             rows.append(
                 f"| {conn_type} | `{endpoint.name}` | {endpoint.method} `{endpoint.path}` | {params} "

@@ -65,9 +65,31 @@ class Paginator(ABC):
 
 
 class SinglePage(Paginator):
-    """The endpoint answers in one response."""
+    """The endpoint answers in one response.
+
+    :param total_items_path: where the response says how many records the whole list holds,
+        for lists the vendor serves in one response with no way to ask for the rest: fewer
+        records than that is an error (``short_hint`` says what to do), never a silent cut.
+    """
+
+    def __init__(self, *, total_items_path: str | None = None, short_hint: str = "") -> None:
+        self.total_items_path, self.short_hint = total_items_path, short_hint
+
+    def declared(self, response: PageResponse) -> Declared:
+        if not self.total_items_path:
+            return Declared()
+        return Declared(
+            total_items=get_int(response.body, self.total_items_path), items_field=self.total_items_path
+        )
 
     def advance(self, request: PageRequest, response: PageResponse) -> PageRequest | None:
+        total = get_int(response.body, self.total_items_path) if self.total_items_path else None
+        if total is not None and total > response.record_count:
+            raise LmsPaginationError(
+                f"{request.path} answered {response.record_count} records but says "
+                f"{self.total_items_path}={total}, and there is no way to read the rest"
+                + (f"; {self.short_hint}" if self.short_hint else "")
+            )
         return None
 
 

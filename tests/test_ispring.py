@@ -8,6 +8,7 @@ import pytest
 from airflow_provider_lms.exceptions import LmsConfigError, LmsHttpError, LmsPaginationError, LmsWindowError
 from airflow_provider_lms.sandbox import start_twin
 from airflow_provider_lms.vendors.ispring.hook import ISPRING_CATALOG, IspringHook
+from airflow_provider_lms.vendors.ispring.twin_data import users_v2
 from airflow_provider_lms.windows import parse_record_time
 
 WINDOW = ("2026-10-10T00:00:00Z", "2026-10-20T00:00:00Z")
@@ -29,7 +30,10 @@ def _expected(data, name, params, window):
     enrollment_course = {e["enrollmentId"]: e["courseId"] for e in data["enrollments"]}
 
     def results(rows):
-        statuses = set(params.get("userStatuses", [1, BLOCKED]))  # our default: active AND blocked
+        if name == "learner_module_results":  # one value, as the reference types it: API default active
+            statuses = {params.get("userStatuses", 1)}
+        else:
+            statuses = set(params.get("userStatuses", [1, BLOCKED]))  # our default: active AND blocked
         rows = [r for r in rows if users[r["userId"]]["status"] in statuses]
         for param, field in (("userIds", "userId"), ("courseIds", "courseId"), ("moduleIds", "moduleId")):
             if param in params:
@@ -47,7 +51,7 @@ def _expected(data, name, params, window):
     table = {
         "learner_results": lambda: results(data["learner_results"]),
         "learner_module_results": lambda: results(data["learner_module_results"]),
-        "users": lambda: data["users"],
+        "users": lambda: users_v2(data),
         "enrollments": lambda: (
             where(data["enrollments"], "courseId", params["courseIds"])
             if "courseIds" in params
@@ -60,7 +64,7 @@ def _expected(data, name, params, window):
             if "contentTypes" in params
             else data["contents"]
         ),
-        "course_modules": lambda: where(data["course_modules"], "courseId", params["courseIds"]),
+        "course_modules_deprecated": lambda: where(data["course_modules"], "courseId", params["courseIds"]),
         "assignments": lambda: data["assignments"],
         "assignment_ungraded_attempts": lambda: data["ungraded_attempts"][params["assignmentId"]],
         "quizzes": lambda: data["quizzes"],
@@ -101,7 +105,7 @@ CASES = [
     ("groups", lambda d: {}, None),
     ("contents", lambda d: {}, None),
     ("contents", lambda d: {"contentTypes": ["Quiz", "Assignment"]}, None),
-    ("course_modules", lambda d: {"courseIds": _content_ids(d, "Course")}, None),
+    ("course_modules_deprecated", lambda d: {"courseIds": _content_ids(d, "Course")}, None),
     ("assignments", lambda d: {}, None),
     ("assignment_ungraded_attempts", lambda d: {"assignmentId": d["assignments"][1]["assignmentId"]}, None),
     ("quizzes", lambda d: {}, None),
@@ -125,7 +129,10 @@ def _extract(twin, connect, name, params, window, page_size=7):
 
 
 def test_cases_cover_the_whole_catalog():
-    assert {name for name, _, _ in CASES} == set(ISPRING_CATALOG.endpoints)
+    # The reads added for issue 12 are extracted in tests/test_ispring_catalog_complete.py.
+    from tests.test_ispring_catalog_complete import CASES as ADDED
+
+    assert {name for name, _, _ in CASES} | {c[0] for c in ADDED} == set(ISPRING_CATALOG.endpoints)
 
 
 @pytest.fixture(scope="module")
@@ -213,15 +220,19 @@ def test_paging_follows_tokens_including_the_modules_typo(twin_factory, connect)
     twin = twin_factory("ispring")
     data = twin.twin.data
     course_ids = _content_ids(data, "Course")
-    _, got = _extract(twin, connect, "course_modules", {"courseIds": course_ids}, None, page_size=5)
+    _, got = _extract(
+        twin, connect, "course_modules_deprecated", {"courseIds": course_ids}, None, page_size=5
+    )
     assert got == data["course_modules"]
     assert twin.twin.count("GET", "/courses/modules") == -(-len(got) // 5) > 1
 
 
 def test_default_page_size_is_the_api_default(twin_factory, connect):
-    twin = twin_factory("ispring", scale=2)
-    got = list(IspringHook(connect(twin)).iter_records("learner_module_results"))
-    assert len(got) == len(twin.twin.data["learner_module_results"]) > 1000
+    twin = twin_factory("ispring", scale=3)
+    data = twin.twin.data
+    got = list(IspringHook(connect(twin)).iter_records("learner_module_results", {"userStatuses": 1}))
+    active = {u["userId"] for u in data["users"] if u["status"] == 1}
+    assert len(got) == len([r for r in data["learner_module_results"] if r["userId"] in active]) > 1000
     assert twin.twin.count("GET", "/learners/modules/results") == 2
 
 
@@ -238,8 +249,10 @@ def test_bad_input_fails_before_any_request(read_only_twins, connect):
     hook = IspringHook(connect(twin))
     with pytest.raises(LmsConfigError, match="Did you mean learner_results"):
         hook.plan("learner_result")
-    with pytest.raises(LmsConfigError, match=r"needs 'courseIds'"):
+    with pytest.raises(LmsConfigError, match=r"needs 'courseId'"):
         hook.plan("course_modules")
+    with pytest.raises(LmsConfigError, match=r"needs 'courseIds'"):
+        hook.plan("course_modules_deprecated")
     with pytest.raises(LmsConfigError, match=r"needs 'quizId'"):
         hook.plan("quiz_answers")
     with pytest.raises(LmsConfigError, match=r"window_field='createdDate' is not one of"):

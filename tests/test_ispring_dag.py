@@ -6,6 +6,7 @@ import json
 
 import pendulum
 
+from airflow_provider_lms.vendors.ispring.twin_data import users_v2
 from airflow_provider_lms.windows import parse_record_time
 
 
@@ -31,5 +32,5 @@ def test_results_dimensions_dag_extracts_the_window(twin_factory, connect, run_d
     assert expected and results == expected
     status = {u["userId"]: u["status"] for u in data["users"]}
     assert any(status[r["userId"]] == 3 for r in results), "blocked users' results belong in the file"
-    assert _read_jsonl(out / f"ispring/users/{day}.jsonl") == data["users"]
+    assert _read_jsonl(out / f"ispring/users/{day}.jsonl") == users_v2(data)  # /users/v2: 5 = ended
     assert _read_jsonl(out / f"ispring/departments/{day}.jsonl") == data["departments"]

@@ -458,8 +458,8 @@ class LmsHook(BaseHook):
         if limit < 1 or max_pages < 1:
             raise LmsConfigError(f"preview needs limit >= 1 and max_pages >= 1 (got {limit}, {max_pages})")
         given = dict(parameters or {})
-        if "page_size" not in given:
-            resolved = self.resolve(endpoint)
+        resolved = self.resolve(endpoint)
+        if "page_size" not in given and not resolved.fixed_page_size:  # a fixed size refuses one
             ceiling = resolved.max_page_size or self.max_page_size
             given["page_size"] = min(limit, ceiling) if ceiling else limit
         plan = self.plan(endpoint, given, window_start, window_end)

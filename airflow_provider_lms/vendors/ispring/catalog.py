@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from airflow_provider_lms.catalog import Catalog, Endpoint, Param, date_field_param
@@ -18,10 +19,23 @@ WINDOW_FIELD = "window_field"
 RESULT_DATE_FIELDS = ("completionDate", "accessDate", "dueDate")
 
 
-def IspringTokenPaginator() -> Paginator:  # noqa: N802
+def IspringTokenPaginator(location: str = "query") -> Paginator:  # noqa: N802
     """``pageToken`` / ``nextPageToken``. The OpenAPI copy spells the modules page's key
     ``nextPageToekn``: either spelling continues the extract."""
-    return TokenPaginator("pageToken", "nextPageToken", "pageSize", also_token_paths=("nextPageToekn",))
+    return TokenPaginator(
+        "pageToken", "nextPageToken", "pageSize", also_token_paths=("nextPageToekn",), location=location
+    )
+
+
+def counted_single_page(total_path: str) -> Callable[[], Paginator]:
+    """One response that also says how many records the whole list holds (``POST /user/list``
+    answers ``totalUsersNumber`` but documents no way to ask for a next page): fewer records than
+    that is an error, never a silent cut."""
+    return lambda: SinglePage(
+        total_items_path=total_path,
+        short_hint="narrow the filters (departments, groups) until one response holds them all, "
+        "or read users instead",
+    )
 
 
 MARGIN = timedelta(seconds=1)
@@ -47,12 +61,18 @@ def date_range_window(date_field: str) -> DateWindow:
 RESULT_DATES = {name: date_range_window(name) for name in RESULT_DATE_FIELDS}
 
 
+def activity_window() -> DateWindow:
+    """``activityDate[startDate]`` / ``[endDate]`` of the active-users report. Its records are bare
+    user ids with no timestamp to trim by, so the window is sent as it is."""
+    return DateWindow("activityDate[startDate]", "activityDate[endDate]")
+
+
 def _ids(name: str, description: str, *, required: bool = False) -> Param:
     # PHP reads `userIds=a&userIds=b` as "b": arrays must travel as `userIds[]`.
     return Param(name, required=required, api_name=f"{name}[]", description=description, multiple=True)
 
 
-def _results_params(*extra: Param) -> tuple[Param, ...]:
+def _results_params(*extra: Param, user_statuses: Param | None = None) -> tuple[Param, ...]:
     return (
         _ids("userIds", "user ids"),
         _ids("courseIds", "course ids"),
@@ -60,7 +80,8 @@ def _results_params(*extra: Param) -> tuple[Param, ...]:
         _ids("departmentIds", "department ids (of the users)"),
         _ids("enrollmentIds", "enrollment ids"),
         _ids("completionStatuses", "not_started, in_progress, pending, complete, passed, ..."),
-        Param(
+        user_statuses
+        or Param(
             USER_STATUSES,
             api_name=f"{USER_STATUSES}[]",
             description="1 active, 3 blocked; default both (the API alone returns active only)",
@@ -88,9 +109,428 @@ def _snapshot(
     )
 
 
+def _unpaged(
+    name: str, path: str, records_path: str, description: str, *params: Param, id_field: str | None = None
+) -> Endpoint:
+    """A list or an object that comes in one response (records at ``records_path``)."""
+    return Endpoint(
+        name,
+        path,
+        records_path,
+        params=params,
+        paginator=SinglePage,
+        id_field=id_field,
+        description=description,
+    )
+
+
+def _one(name: str, path: str, records_path: str, description: str, *params: Param) -> Endpoint:
+    """A single object by id (``records_path`` ``$`` or the envelope key it comes under)."""
+    return _unpaged(name, path, records_path, description + " One record.", *params)
+
+
+def _search(
+    name: str,
+    path: str,
+    records_path: str,
+    description: str,
+    *params: Param,
+    paged: str | None = None,
+    id_field: str | None = None,
+    paginator: Callable[[], Paginator] | None = None,
+) -> Endpoint:
+    """A POST read whose filters travel in a JSON body; ``paged`` says where the page token goes
+    ("query" or "body"), None for one response."""
+    return Endpoint(
+        name,
+        path,
+        records_path,
+        method="POST",
+        params=params,
+        body={},
+        paginator=paginator or ((lambda: IspringTokenPaginator(paged)) if paged else SinglePage),
+        id_field=id_field,
+        description=description,
+    )
+
+
+def _body_ids(name: str, description: str, *, required: bool = False) -> Param:
+    return Param(name, required=required, location="body", description=description, multiple=True)
+
+
+def _path(name: str) -> Param:
+    return Param(name, required=True, location="path")
+
+
+_USER_FILTERS = (
+    _ids("departments", "department ids"),
+    _ids("groups", "group ids"),
+    _ids("logins", "logins"),
+    _ids("emails", "emails"),
+)
+
+
 def _single(name: str, path: str, description: str, *params: Param) -> Endpoint:
     # Bare-array answers without pagination.
     return Endpoint(name, path, "$[*]", params=params, paginator=SinglePage, description=description)
+
+
+#: The reads added to cover the whole reference (issue 12): every GET and the POSTs titled List,
+#: Get or Find, grouped as the reference groups them.
+ADDED_READS: list[Endpoint] = [
+    # content
+    _unpaged(
+        "content_list",
+        "/content",
+        "$[*]",
+        "Every content item in one response (unpaged). Full snapshot.",
+        _ids("contentTypes", "Course, Quiz, Assignment, LearningTrack, ..."),
+        id_field="contentItemId",
+    ),
+    _one("content_item", "/content/{contentId}", "$.contentItem", "One content item.", _path("contentId")),
+    _unpaged(
+        "course_fields",
+        "/course_fields",
+        "$.courseFields[*]",
+        "Custom course fields (id, label, type). Full snapshot.",
+        id_field="fieldId",
+    ),
+    _unpaged(
+        "courses_tree",
+        "/courses_tree",
+        "$[*]",
+        "The content tree: folders and items with their parentId. Full snapshot.",
+        _ids("contentItemIds", "content item ids"),
+        id_field="contentItemId",
+    ),
+    _search(
+        "contents_search",
+        "/contents",
+        "$.contentItems[*]",
+        "POST /contents: content items filtered in the body (long id lists). Full snapshot.",
+        _body_ids("contentItemIds", "content item ids"),
+        _body_ids("contentTypes", "Course, Quiz, Assignment, LearningTrack, ..."),
+        paged="query",
+        id_field="contentItemId",
+    ),
+    # organisation
+    _unpaged(
+        "department_list",
+        "/department",
+        "$.departments[*]",
+        "Departments in one response (unpaged), optionally by code. Full snapshot.",
+        Param("code", description="a department code"),
+        id_field="departmentId",
+    ),
+    _one("department", "/department/{departmentId}", "$.response", "One department.", _path("departmentId")),
+    _unpaged(
+        "group_list", "/group", "$[*]", "Groups in one response (unpaged). Full snapshot.", id_field="groupId"
+    ),
+    _one("group", "/group/{groupId}", "$", "One group with its userIds and usersCount.", _path("groupId")),
+    _one(
+        "smart_group_rules",
+        "/group/smart/{groupId}/rules",
+        "$.smartGroupRules",
+        "The rules of one smart group.",
+        _path("groupId"),
+    ),
+    # enrollments and certificates
+    _unpaged(
+        "enrollment_list",
+        "/enrollment",
+        "$.enrollments[*]",
+        "Enrollments in one response (unpaged). Full snapshot.",
+        _ids("courseIds", "course ids"),
+        _ids("learnerIds", "user ids"),
+        _ids("enrollmentIds", "enrollment ids"),
+        id_field="enrollmentId",
+    ),
+    _one("enrollment", "/enrollment/{enrollmentId}", "$", "One enrollment.", _path("enrollmentId")),
+    _one(
+        "certificate",
+        "/certificate/{issuedCertificateId}",
+        "$",
+        "The download url of one issued certificate.",
+        _path("issuedCertificateId"),
+    ),
+    _search(
+        "enrollments_search",
+        "/enrollments",
+        "$.enrollments[*]",
+        "POST /enrollments: enrollments filtered in the body (paged in the body). Full snapshot.",
+        _body_ids("courseIds", "course ids"),
+        _body_ids("learnerIds", "user ids"),
+        _body_ids("enrollmentIds", "enrollment ids"),
+        paged="body",
+        id_field="enrollmentId",
+    ),
+    # users
+    _unpaged(
+        "user_list",
+        "/user",
+        "$[*]",
+        "Users in one response (unpaged; employment ended reads as blocked). Full snapshot.",
+        *_USER_FILTERS,
+        id_field="userId",
+    ),
+    _one(
+        "user",
+        "/user/{userId}",
+        "$.response",
+        "One user profile (employment ended reads as blocked).",
+        _path("userId"),
+    ),
+    _unpaged(
+        "user_list_v2",
+        "/user/v2",
+        "$[*]",
+        "Users in one response (unpaged; 5 = employment ended). Full snapshot.",
+        *_USER_FILTERS,
+        id_field="userId",
+    ),
+    _one(
+        "user_v2",
+        "/user/{userId}/v2",
+        "$.response",
+        "One user profile (5 = employment ended).",
+        _path("userId"),
+    ),
+    _unpaged(
+        "user_profile_fields",
+        "/user/profile/fields",
+        "$[*]",
+        "The user profile fields of the account. Full snapshot.",
+        id_field="userFieldInfoId",
+    ),
+    _unpaged(
+        "roles",
+        "/role",
+        "$[*]",
+        "Roles (learner, administrator, custom...). Full snapshot.",
+        id_field="roleId",
+    ),
+    _search(
+        "users_search",
+        "/users/v2",
+        "$.userProfiles[*]",
+        "POST /users/v2: users filtered in the body (long id lists; 5 = employment ended). Full snapshot.",
+        _body_ids("departments", "department ids"),
+        _body_ids("groups", "group ids"),
+        _body_ids("logins", "logins"),
+        _body_ids("emails", "emails"),
+        _body_ids("userIds", "user ids"),
+        paged="query",
+        id_field="userId",
+    ),
+    _search(
+        "users_list_search",
+        "/user/list",
+        "$.userProfiles[*]",
+        "POST /user/list: users filtered in the body, in one response. Full snapshot.",
+        _body_ids("departments", "department ids"),
+        _body_ids("groups", "group ids"),
+        _body_ids("logins", "logins"),
+        _body_ids("emails", "emails"),
+        id_field="userId",
+        paginator=counted_single_page("totalUsersNumber"),
+    ),
+    _search(
+        "users_find_existing",
+        "/users/find_existing",
+        "$[*]",
+        "POST /users/find_existing: which of the given user ids exist (records {value: id}).",
+        _body_ids("userIds", "user ids", required=True),
+    ),
+    # training
+    _one(
+        "training",
+        "/training/{trainingId}",
+        "$.response",
+        "One training (title, organizer, sessions).",
+        _path("trainingId"),
+    ),
+    _unpaged(
+        "training_sessions",
+        "/training/{trainingId}/sessions",
+        "$[*]",
+        "The sessions of one training. Full snapshot.",
+        _path("trainingId"),
+        id_field="id",
+    ),
+    _one(
+        "training_session",
+        "/training/session/{trainingSessionId}",
+        "$.response",
+        "One training session.",
+        _path("trainingSessionId"),
+    ),
+    _unpaged(
+        "training_session_participants",
+        "/training/session/participants/{sessionId}",
+        "$[*]",
+        "The participants of one session (records {value: user id}). Full snapshot.",
+        _path("sessionId"),
+    ),
+    _one(
+        "training_day",
+        "/training/day/{dayId}",
+        "$.response",
+        "One day of a training session.",
+        _path("dayId"),
+    ),
+    # reports
+    Endpoint(
+        "active_users",
+        "/report/active-users-by-period",
+        "$[*]",
+        paginator=SinglePage,
+        window=activity_window(),
+        description="Users active in the window (activityDate; records {value: user id}).",
+    ),
+    # job training
+    _search(
+        "checklist_sessions",
+        "/job-training/checklist/sessions/list",
+        "$[*]",
+        "Job-training checklists with their session ids. Full snapshot.",
+        _body_ids("checklistIds", "checklist ids"),
+        _body_ids("sessionIds", "session ids"),
+        id_field="checklistId",
+    ),
+    _search(
+        "checklist_session_results",
+        "/job-training/sessions/result/list",
+        "$[*]",
+        "Results of job-training sessions. Full snapshot.",
+        Param("checklistId", location="body", description="one checklist id"),
+        Param("sessionStatus", location="body", choices=("NOT_STARTED", "IN_PROGRESS", "PASSED")),
+        _body_ids("sessionIds", "session ids"),
+        id_field="sessionId",
+    ),
+    _search(
+        "criterion_group_results",
+        "/job-training/completed-session/criterion-group/result/list",
+        "$[*]",
+        "Criterion group results of completed job-training sessions. Full snapshot.",
+        Param("checklistId", location="body", description="one checklist id"),
+        _body_ids("sessionIds", "session ids"),
+        _body_ids("groupIds", "criterion group ids"),
+    ),
+    _search(
+        "criterion_results",
+        "/job-training/completed-session/criterion/result/list",
+        "$[*]",
+        "Criterion results of completed job-training sessions. Full snapshot.",
+        Param("checklistId", location="body", description="one checklist id"),
+        _body_ids("sessionIds", "session ids"),
+        _body_ids("groupIds", "criterion group ids"),
+        _body_ids("criterionIds", "criterion ids"),
+    ),
+    # performance management
+    _unpaged(
+        "competency_scales",
+        "/performance-management/competencies/scale/list",
+        "$[*]",
+        "Competency scales with their levels. Full snapshot.",
+        id_field="scaleId",
+    ),
+    _unpaged(
+        "competency_groups",
+        "/performance-management/competencies/group/list",
+        "$[*]",
+        "Competency groups. Full snapshot.",
+        id_field="groupId",
+    ),
+    _search(
+        "competencies",
+        "/performance-management/competencies/competency/list",
+        "$[*]",
+        "Competencies with their indicators. Full snapshot.",
+        _body_ids("competencyIds", "competency ids"),
+        id_field="competencyId",
+    ),
+    _search(
+        "competency_profiles",
+        "/performance-management/competencies/profile/list",
+        "$[*]",
+        "Competency profiles (required levels). Full snapshot.",
+        _body_ids("profileIds", "profile ids"),
+        id_field="profileId",
+    ),
+    _search(
+        "appraisal_sessions",
+        "/performance-management/appraisal/session/list",
+        "$[*]",
+        "Appraisal sessions. Full snapshot.",
+        _body_ids("sessionIds", "session ids"),
+        id_field="sessionId",
+    ),
+    _unpaged(
+        "appraisal_employee_cards",
+        "/performance-management/appraisal/session/{sessionId}/employee-card/list",
+        "$[*]",
+        "Employees of one appraisal session and their reviewers. Full snapshot.",
+        _path("sessionId"),
+        id_field="employeeId",
+    ),
+    _unpaged(
+        "appraisal_reviews",
+        "/performance-management/appraisal/session/{sessionId}/review/list",
+        "$[*]",
+        "Reviews of one appraisal session. Full snapshot.",
+        _path("sessionId"),
+        id_field="reviewId",
+    ),
+    _unpaged(
+        "appraisal_results",
+        "/performance-management/appraisal/session/{sessionId}/results",
+        "$[*]",
+        "Competency and indicator results of one appraisal session. Full snapshot.",
+        _path("sessionId"),
+        id_field="employeeId",
+    ),
+    _one(
+        "appraisal_content_competencies",
+        "/performance-management/appraisal/session/{sessionId}/content/competencies",
+        "$",
+        "The competencies and scales one appraisal session reviews ({competencies, scales}).",
+        _path("sessionId"),
+    ),
+    _search(
+        "appraisal_user_attributes",
+        "/performance-management/appraisal/session/{sessionId}/user/attributes/list",
+        "$[*]",
+        "User attributes of the participants of one appraisal session. Full snapshot.",
+        _path("sessionId"),
+        _body_ids("userIds", "user ids"),
+        id_field="userId",
+    ),
+    _one(
+        "appraisal_session_info",
+        "/performance-management/appraisal/session/{sessionId}/info",
+        "$",
+        "The full information of one appraisal session.",
+        _path("sessionId"),
+    ),
+    # tasks and webhooks
+    _one(
+        "task_status", "/task/{taskId}/status", "$", "The status of one asynchronous task.", _path("taskId")
+    ),
+    _unpaged(
+        "webhook_subscriptions",
+        "/webhook/subscription/list",
+        "$[*]",
+        "The webhook subscriptions of one subscriber. Full snapshot.",
+        Param("subscriberName", required=True),
+    ),
+    _one(
+        "webhook_subscriber",
+        "/webhook/subscriber/info",
+        "$",
+        "The status of one webhook subscriber.",
+        Param("subscriberName", required=True),
+    ),
+]
 
 
 ISPRING_CATALOG = Catalog(
@@ -111,7 +551,17 @@ ISPRING_CATALOG = Catalog(
             "learner_module_results",
             "/learners/modules/results",
             "$.results[*]",
-            params=_results_params(_ids("moduleIds", "module ids"), _ids("courseItemIds", "course item ids")),
+            # The reference types this endpoint's userStatuses as ONE value (the course results
+            # take a list): without it the API answers active users only.
+            params=_results_params(
+                _ids("moduleIds", "module ids"),
+                _ids("courseItemIds", "course item ids"),
+                user_statuses=Param(
+                    USER_STATUSES,
+                    choices=(1, 3, 5),
+                    description="one of 1 active, 3 blocked, 5 employment ended; default: active only",
+                ),
+            ),
             date_choices=RESULT_DATES,
             date_field_aliases=(WINDOW_FIELD,),
             description="Module (course item) results completed in the window; same options as "
@@ -119,13 +569,20 @@ ISPRING_CATALOG = Catalog(
         ),
         _snapshot(
             "users",
+            "/users/v2",
+            "$.userProfiles[*]",
+            "User profiles with status (1 active, 3 blocked, 5 employment ended), department, roles "
+            "and groups.",
+            *_USER_FILTERS,
+            _ids("userIds", "user ids"),
+            id_field="userId",
+        ),
+        _snapshot(
+            "users_deprecated",
             "/users",
             "$.userProfiles[*]",
-            "User profiles with status, department, roles and groups.",
-            _ids("departments", "department ids"),
-            _ids("groups", "group ids"),
-            _ids("logins", "logins"),
-            _ids("emails", "emails"),
+            "The deprecated user list (employment ended reads as blocked, 3); prefer users.",
+            *_USER_FILTERS,
             id_field="userId",
         ),
         _snapshot(
@@ -157,11 +614,19 @@ ISPRING_CATALOG = Catalog(
             _ids("contentTypes", "Course, Quiz, Assignment, LearningTrack, ..."),
             id_field="contentItemId",
         ),
-        _snapshot(
+        _unpaged(
             "course_modules",
+            "/course/{courseId}/modules",
+            "$.modules[*]",
+            "Modules of one course. Full snapshot.",
+            Param("courseId", required=True, location="path"),
+            id_field="moduleId",
+        ),
+        _snapshot(
+            "course_modules_deprecated",
             "/courses/modules",
             "$.modules[*]",
-            "Modules of the given courses.",
+            "The deprecated modules list of several courses; prefer course_modules.",
             _ids("courseIds", "course ids", required=True),
             id_field="moduleId",
         ),
@@ -230,5 +695,6 @@ ISPRING_CATALOG = Catalog(
                 description="track ids, a list or comma-separated",
             ),
         ),
+        *ADDED_READS,
     ],
 )

@@ -13,14 +13,14 @@ import base64
 import secrets
 import threading
 import time
-import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from xml.etree.ElementTree import Element, tostring
 
-from airflow_provider_lms.sandbox.data import SANDBOX_TODAY, Faker
 from airflow_provider_lms.sandbox.server import SandboxRequest, SandboxResponse, VendorTwin
+from airflow_provider_lms.vendors.ispring.twin_data import build_ispring_data
+from airflow_provider_lms.vendors.ispring.twin_reads import AddedReads
 
 TOKEN_PATH = "/api/v3/token"
 ID = "[0-9a-f-]+"
@@ -57,7 +57,7 @@ HOSTILE_BODIES = {
 }
 
 
-class IspringTwin(VendorTwin):
+class IspringTwin(AddedReads, VendorTwin):
     name = "ispring"
     client_id = "sandbox-client-id"
     client_secret = "sandbox-client-secret"
@@ -148,6 +148,7 @@ class IspringTwin(VendorTwin):
             ("GET", "/gamification/points", self.gamification_points),
             ("GET", rf"/content/(?P<contentId>{ID})/final_statuses", self.final_statuses),
             ("GET", "/learning_track/courses", self.learning_track_courses),
+            *self.added_routes(),
         ]
 
     # ---- protocol -----------------------------------------------------------------------------
@@ -409,277 +410,3 @@ def _xml(tag: str, value: Any) -> Element:
     else:
         element.text = str(value)
     return element
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S+00:00")
-
-
-def build_ispring_data(seed: int, scale: float) -> dict[str, Any]:
-    """The account's content, in the order the API lists it. Absent fields are absent, not null."""
-    fake = Faker(seed)
-    rng = fake.random
-    n = lambda count: max(int(count * scale), 1)  # noqa: E731
-
-    def new_id() -> str:
-        return str(uuid.UUID(int=rng.getrandbits(128), version=4))
-
-    def recent(days: int) -> datetime:
-        return fake.moment(days)
-
-    root_department = new_id()
-    departments = [
-        {
-            "departmentId": root_department,
-            "name": "Company",
-            "code": "ROOT",
-            "subordination": {"subordinationType": "no_supervisor"},
-            "coSubordination": {"subordinationType": "no_supervisor"},
-        }
-    ]
-    for d in range(n(7)):
-        departments.append(
-            {
-                "departmentId": new_id(),
-                "name": f"{fake.course_name(d).split()[0]} team",
-                "parentDepartmentId": root_department,
-                "code": f"D{d + 1:02d}",
-                "subordination": {"subordinationType": "inherit"},
-                "coSubordination": {"subordinationType": "no_supervisor"},
-            }
-        )
-    groups = [{"groupId": new_id(), "name": f"Cohort {g + 1}", "isSmart": g % 3 == 0} for g in range(n(6))]
-    learner_role, admin_role = new_id(), new_id()
-    users = []
-    for i in range(n(60)):
-        person = fake.person(i)
-        admin = i % 15 == 0
-        role: dict[str, Any] = {"roleId": admin_role if admin else learner_role}
-        role["roleType"] = "administrator" if admin else "learner"
-        if admin:
-            role["manageableDepartmentIds"] = [d["departmentId"] for d in departments[1:3]]
-        users.append(
-            {
-                "userId": new_id(),
-                "role": role["roleType"],
-                "roleId": role["roleId"],
-                "departmentId": fake.choice(departments)["departmentId"],
-                "status": 3 if fake.chance(0.25) else 1,  # 3: blocked
-                "fields": {
-                    "login": person["username"],
-                    "email": person["email"],
-                    "first_name": person["first_name"],
-                    "last_name": person["last_name"],
-                },
-                "addedDate": _stamp(recent(400)),
-                "lastLoginDate": _stamp(recent(30)),
-                "userRoles": [role],
-                "groups": [g["groupId"] for g in rng.sample(groups, k=fake.randint(0, 2))],
-                "subordination": {"subordinationType": "inherit"},
-                "coSubordination": {"subordinationType": "no_supervisor"},
-            }
-        )
-    author = users[0]["userId"]
-
-    def content(kind: str, title: str) -> dict[str, Any]:
-        item_id = new_id()
-        return {
-            "contentItemId": item_id,
-            "title": title,
-            "subtitle": f"{kind} in the sandbox",
-            "description": f"About {title}",
-            "userId": author,
-            "addedDate": _stamp(recent(300)),
-            "viewUrl": f"https://sandbox.ispring.example/app/content/{item_id}",
-            "type": kind.lower(),
-            "contentItemType": kind,
-        }
-
-    courses = [content("Course", fake.course_name(c)) for c in range(n(12))]
-    for course in courses:
-        course["courseFields"] = [{"fieldId": "f-level", "fieldValue": fake.choice(["basic", "advanced"])}]
-    quiz_items = [content("Quiz", f"{fake.course_name(q)} quiz") for q in range(n(4))]
-    assignment_items = [content("Assignment", f"{fake.course_name(a)} essay") for a in range(n(3))]
-    tracks = [content("LearningTrack", f"Track {t + 1}") for t in range(n(3))]
-
-    modules, modules_of = [], {}
-    for course in courses:
-        own = []
-        for m in range(fake.randint(2, 3)):
-            own.append(
-                {
-                    "moduleId": new_id(),
-                    "contentItemId": new_id(),
-                    "courseId": course["contentItemId"],
-                    "title": f"{course['title']} part {m + 1}",
-                    "description": "Module",
-                    "authorId": author,
-                    "addedDate": _stamp(recent(300)),
-                    "viewUrl": f"https://sandbox.ispring.example/app/module/{len(modules) + m}",
-                }
-            )
-        modules.extend(own)
-        modules_of[course["contentItemId"]] = own
-
-    enrollments, results, module_results, final_statuses = [], [], [], {}
-    for course in courses:
-        course_id = course["contentItemId"]
-        final_statuses[course_id] = []
-        for user in rng.sample(users, k=fake.randint(12, min(30, len(users)))):
-            accessed = recent(60)
-            status = fake.choice(COMPLETION_STATUSES)
-            enrollment: dict[str, Any] = {
-                "enrollmentId": new_id(),
-                "courseId": course_id,
-                "learnerId": user["userId"],
-                "accessDate": accessed.strftime("%Y-%m-%d"),
-                "shouldLockAfterDueDate": fake.chance(0.2),
-                "enrollmentTypeGroup": fake.randint(0, 1),
-            }
-            due = accessed + timedelta(days=fake.randint(7, 40)) if fake.chance(0.6) else None
-            if due:
-                enrollment["dueDate"] = due.strftime("%Y-%m-%d")
-            completed = None
-            if status in FINISHED:
-                completed = accessed + timedelta(seconds=rng.randrange(3600, 20 * 86400))
-                completed = min(completed, SANDBOX_TODAY - timedelta(seconds=1))
-                if len(results) % 7 == 0:  # some land exactly on midnight: the window edges matter
-                    completed = completed.replace(hour=0, minute=0, second=0)
-                enrollment["certificate"] = {
-                    "issuedCertificateId": new_id(),
-                    "issueDate": completed.strftime("%Y-%m-%d"),
-                }
-            enrollments.append(enrollment)
-            progress = (
-                100
-                if status in FINISHED
-                else (0 if status == "not_started" else round(rng.uniform(1, 99), 2))
-            )
-            result: dict[str, Any] = {
-                "userId": user["userId"],
-                "courseId": course_id,
-                "courseTitle": course["title"],
-                "enrollmentId": enrollment["enrollmentId"],
-                "accessDate": _stamp(accessed),
-                "dueDate": _stamp(due) if due else None,
-                "completionDate": _stamp(completed) if completed else None,
-                "timeSpent": 0 if status == "not_started" else fake.randint(60, 7200),
-                "completionStatus": status,
-                "progress": progress,
-                "awardedScore": float(fake.randint(40, 100)) if status in ("passed", "failed") else None,
-                "isOverdue": bool(due and not completed and due < SANDBOX_TODAY),
-                "viewsCount": fake.randint(0, 12),
-            }
-            results.append({k: v for k, v in result.items() if v is not None})
-            for module in modules_of[course_id]:
-                module_done = completed if completed else None
-                module_results.append(
-                    {
-                        k: v
-                        for k, v in {
-                            "userId": user["userId"],
-                            "courseId": course_id,
-                            "moduleId": module["moduleId"],
-                            "moduleTitle": module["title"],
-                            "courseItemId": module["contentItemId"],
-                            "enrollmentId": enrollment["enrollmentId"],
-                            "accessDate": _stamp(accessed),
-                            "completionDate": _stamp(module_done - timedelta(minutes=5))
-                            if module_done
-                            else None,
-                            "timeSpent": fake.randint(0, 1800),
-                            "completionStatus": "complete" if module_done else status,
-                            "progress": 100 if module_done else progress,
-                            "isOverdue": result["isOverdue"],
-                            "viewsCount": fake.randint(0, 5),
-                        }.items()
-                        if v is not None
-                    }
-                )
-            status_row: dict[str, Any] = {
-                "userId": user["userId"],
-                "status": status,
-                "progress": int(progress),
-            }
-            if completed:
-                status_row["completionDate"] = _stamp(completed)
-            final_statuses[course_id].append(status_row)
-
-    course_ids = [c["contentItemId"] for c in courses]
-    quizzes, quiz_answers = [], {}
-    for quiz in quiz_items:
-        parents = rng.sample(course_ids, k=fake.randint(1, 2))
-        quiz_id = new_id()
-        quizzes.append(
-            {
-                "quizId": quiz_id,
-                "quizTitle": quiz["title"],
-                "contentItemId": quiz["contentItemId"],
-                "parentCourseIds": parents,
-            }
-        )
-        rows = []
-        for enrollment in [e for e in enrollments if e["courseId"] in parents][:12]:
-            attempt = recent(45)
-            score = float(fake.randint(30, 100))
-            for q in range(1, 4):
-                correct = fake.chance(0.7)
-                rows.append(
-                    {
-                        "userId": enrollment["learnerId"],
-                        "enrollmentId": enrollment["enrollmentId"],
-                        "quizVersion": "1",
-                        "attemptDate": _stamp(attempt),
-                        "isAttemptPassed": score >= 70,
-                        "attemptScore": score,
-                        "passingScore": 70.0,
-                        "questionNumber": q,
-                        "questionTitle": f"Question {q}",
-                        "questionType": "MultipleChoice",
-                        "questionScore": 10.0,
-                        "answerText": fake.choice(["A", "B", "C", "D"]),
-                        "isAnswerCorrect": correct,
-                        "answerScore": 10.0 if correct else 0.0,
-                    }
-                )
-        quiz_answers[quiz_id] = sorted(
-            rows, key=lambda r: (r["attemptDate"], r["enrollmentId"], r["questionNumber"])
-        )
-
-    assignments, ungraded = [], {}
-    for a, item in enumerate(assignment_items):
-        assignment_id = new_id()
-        assignments.append({"assignmentId": assignment_id, "title": item["title"], "instructorId": author})
-        ungraded[assignment_id] = [
-            {
-                "attemptId": new_id(),
-                "enrollmentId": e["enrollmentId"],
-                "userId": e["learnerId"],
-                "comment": f"Submitted essay {k + 1}",
-            }
-            for k, e in enumerate(enrollments[a * 5 : a * 5 + (0 if a == 0 else 4)])  # the first has none
-        ]
-
-    track_courses = [
-        {"learningTrackId": track["contentItemId"], "courseId": course_id}
-        for t, track in enumerate(tracks)
-        for course_id in course_ids[t * 3 : t * 3 + 3]
-    ]
-    points = [{"userId": u["userId"], "points": fake.randint(0, 500)} for u in users]
-    return {
-        "departments": departments,
-        "groups": groups,
-        "users": users,
-        "contents": courses + quiz_items + assignment_items + tracks,
-        "course_modules": modules,
-        "enrollments": enrollments,
-        "learner_results": results,
-        "learner_module_results": module_results,
-        "quizzes": quizzes,
-        "quiz_answers": quiz_answers,
-        "assignments": assignments,
-        "ungraded_attempts": ungraded,
-        "gamification_points": points,
-        "final_statuses": final_statuses,
-        "learning_track_courses": track_courses,
-    }

@@ -87,6 +87,8 @@ def _listing(
         window=window,
         paginator=paged(items_per_page),
         max_page_size=ITEMS_PER_PAGE_MAX if items_per_page else None,
+        # Without items_per_page LearnWorlds serves its own page size: a page_size would be ignored.
+        fixed_page_size=not items_per_page,
         id_field=id_field,
         description=description,
     )
@@ -112,7 +114,57 @@ def _unpaged(
     )
 
 
-FIXED = " Fixed page size (page_size is ignored)."
+def _single_objects() -> list[Endpoint]:
+    """``GET /<things>/{id}``: one object per response, read as one record."""
+    one = [
+        ("course", "/courses/{course_id}", "One course.", ("course_id",)),
+        ("bundle", "/bundles/{bundle_id}", "One bundle.", ("bundle_id",)),
+        ("subscription_plan", "/subscription-plans/{plan_id}", "One subscription plan.", ("plan_id",)),
+        ("payment", "/payments/{payment_id}", "One payment.", ("payment_id",)),
+        (
+            "payment_invoice_link",
+            "/payments/{payment_id}/invoice-link",
+            "The invoice link of one payment ({invoice, url, expires_at}).",
+            ("payment_id",),
+        ),
+        ("promotion", "/promotions/{promotion_id}", "One promotion with its coupons.", ("promotion_id",)),
+        ("seat", "/seats/{seat_id}", "One seat offering.", ("seat_id",)),
+        ("user_group", "/user_groups/{user_group_id}", "One user group.", ("user_group_id",)),
+        (
+            "user_role_of_user",
+            "/users/{user_id}/user-role",
+            "The user role of one user and what it is assigned.",
+            ("user_id",),
+        ),
+        ("community_space", "/community/spaces/{space_id}", "One community space.", ("space_id",)),
+        ("community_post", "/community/posts/{post_id}", "One community post.", ("post_id",)),
+    ]
+    endpoints = [
+        _unpaged(
+            name,
+            path,
+            description + " One record." + SNAPSHOT,
+            *(_path(p) for p in params),
+            records_path="$",
+            id_field=None if name == "payment_invoice_link" else "id",
+        )
+        for name, path, description, params in one
+    ]
+    endpoints.append(
+        _unpaged(
+            "user",
+            "/users/{user_id}",
+            "One user (a suspended one only with include_suspended='true'). One record." + SNAPSHOT,
+            _path("user_id"),
+            Param("include_suspended", choices=("true", "false")),
+            records_path="$",
+            id_field="id",
+        )
+    )
+    return endpoints
+
+
+FIXED = " The vendor fixes the page size (page_size is refused)."
 SNAPSHOT = " Full snapshot."
 
 LEARNWORLDS_CATALOG = Catalog(
@@ -219,6 +271,7 @@ LEARNWORLDS_CATALOG = Catalog(
             Param("role", choices=("user", "admin", "instructor", "reporter")),
             Param("tags", description="comma-separated tags"),
             Param("include_suspended", choices=("true", "false")),
+            Param("cf_", prefix=True, description="custom-field filter: cf_<field>=value, any number"),
             items_per_page=True,
             window=unix_seconds_window("registration_after", "registration_before", "created"),
         ),
@@ -385,6 +438,44 @@ LEARNWORLDS_CATALOG = Catalog(
             Param("course_id"),
             Param("mentions", description="id of a mentioned user"),
             items_per_page=True,
+        ),
+        # Single objects and the lists added for the whole OpenAPI (issue 12)
+        *_single_objects(),
+        _listing(
+            "form_responses",
+            "/forms/{form_id}/responses",
+            "Responses to one form, most recent first." + SNAPSHOT,
+            _path("form_id"),
+            Param("users", description="comma-separated user ids"),
+            items_per_page=True,
+        ),
+        _listing(
+            "seat_users",
+            "/seats/{seat_id}/users",
+            "Users holding a seat of one seat offering." + SNAPSHOT + FIXED,
+            _path("seat_id"),
+        ),
+        _listing(
+            "user_group_users",
+            "/user_groups/{user_group_id}/users",
+            "Members of one user group." + SNAPSHOT + FIXED,
+            _path("user_group_id"),
+        ),
+        _unpaged(
+            "user_seats",
+            "/users/{user_id}/seats",
+            "Seat offerings one user is a member of (unpaged)." + SNAPSHOT,
+            _path("user_id"),
+            records_path="$[*]",
+            id_field="id",
+        ),
+        _unpaged(
+            "user_user_groups",
+            "/users/{user_id}/user-groups",
+            "User groups one user is a member of (unpaged)." + SNAPSHOT,
+            _path("user_id"),
+            records_path="$[*]",
+            id_field="id",
         ),
     ],
 )
