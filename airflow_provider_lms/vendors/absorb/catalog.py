@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from airflow_provider_lms.catalog import Catalog, Endpoint, Param
 from airflow_provider_lms.pagination import SinglePage
+from airflow_provider_lms.param_rules import OneOf, Rule
 from airflow_provider_lms.vendors.absorb.query import (
     MAX_PAGE_SIZE,
     AbsorbPaginator,
@@ -73,7 +74,12 @@ def _paged(
 
 
 def _array(
-    name: str, path: str, *params: Param, window: DateWindow | None = None, description: str
+    name: str,
+    path: str,
+    *params: Param,
+    window: DateWindow | None = None,
+    rules: tuple[Rule, ...] = (),
+    description: str,
 ) -> Endpoint:
     """A bare JSON array answered in one response."""
     return Endpoint(
@@ -84,6 +90,7 @@ def _array(
         window=window,
         paginator=SinglePage,
         id_field="id",
+        rules=rules,
         description=description,
     )
 
@@ -132,13 +139,13 @@ ABSORB_CATALOG = Catalog(
         _array(
             "bulk_enrollments",
             "/enrollments",
-            Param(
-                "user_ids", required=True, api_name="userIds", multiple=True, description="list of user ids"
-            ),
+            Param("user_ids", api_name="userIds", multiple=True, description="list of user ids"),
             Param("course_ids", api_name="courseIds", multiple=True, description="list of course ids"),
             window=record_window(),
-            description="Course enrollments of a list of users (optionally of some courses); no server "
-            "date filter, so records are kept by dateEdited on our side.",
+            # The reference marks neither required; an empty pair would ask for every enrollment.
+            rules=(OneOf((("user_ids",), ("course_ids",))),),
+            description="Course enrollments of a list of users and/or courses; no server date filter, "
+            "so records are kept by dateEdited on our side.",
         ),
         _single(
             "course_enrollment",
@@ -149,6 +156,8 @@ ABSORB_CATALOG = Catalog(
         _single(
             "user_course_enrollment",
             _USER_COURSE,
+            STATUS,
+            MODIFIED_SINCE,
             USER,
             COURSE,
             description="A user's enrollment in one course.",
@@ -170,6 +179,8 @@ ABSORB_CATALOG = Catalog(
             USER,
             COURSE,
             SESSION,
+            STATUS,
+            MODIFIED_SINCE,
             description="A user's enrollment in one ILC session.",
         ),
         _paged(
@@ -179,6 +190,7 @@ ABSORB_CATALOG = Catalog(
             COURSE,
             SESSION,
             STATUS,
+            MODIFIED_SINCE,
             window=odata_window(),
             description="Enrollments of one ILC session edited in the window.",
         ),
@@ -199,6 +211,8 @@ ABSORB_CATALOG = Catalog(
             USER,
             COURSE,
             CHAPTER,
+            STATUS,
+            MODIFIED_SINCE,
             description="A user's enrollment in one chapter.",
         ),
         # ---- lesson enrollments -------------------------------------------------------------------
@@ -238,6 +252,8 @@ ABSORB_CATALOG = Catalog(
             USER,
             COURSE,
             LESSON,
+            STATUS,
+            MODIFIED_SINCE,
             description="A user's enrollment in one lesson.",
         ),
         _single(
@@ -247,6 +263,8 @@ ABSORB_CATALOG = Catalog(
             COURSE,
             CHAPTER,
             LESSON,
+            STATUS,
+            MODIFIED_SINCE,
             description="A user's enrollment in one lesson of one chapter.",
         ),
         # ---- attempts -----------------------------------------------------------------------------
@@ -264,6 +282,8 @@ ABSORB_CATALOG = Catalog(
             "my_enrollments",
             "/my-enrollments",
             "enrollments",
+            STATUS,
+            MODIFIED_SINCE,
             window=odata_window(),
             description="Course enrollments of the connection's user, edited in the window.",
         ),
@@ -271,6 +291,8 @@ ABSORB_CATALOG = Catalog(
             "my_enrollment",
             "/my-enrollments/{courseId}",
             COURSE,
+            STATUS,
+            MODIFIED_SINCE,
             description="The connection user's enrollment in one course.",
         ),
     ],

@@ -206,7 +206,10 @@ class AbsorbTwin(VendorTwin):
             (
                 "GET",
                 uc + rf"/chapters/(?P<chapter_id>{GUID})",
-                self._one(lambda r: self._first(self._user_chapters(r), "chapterId", r.match["chapter_id"])),
+                self._one(
+                    lambda r: self._first(self._user_chapters(r), "chapterId", r.match["chapter_id"]),
+                    edited="_dateEdited",
+                ),
             ),
             (
                 "GET",
@@ -325,7 +328,10 @@ class AbsorbTwin(VendorTwin):
         return self.page(request, self._enrollments_of_user(user_id), "enrollments", "courseName")
 
     def my_enrollments(self, request: SandboxRequest) -> SandboxResponse:
-        return self.page(request, self._enrollments_of_user(self.admin["id"]), "enrollments", "courseName")
+        items = self._status_and_since(request, self._enrollments_of_user(self.admin["id"]), "dateEdited")
+        if isinstance(items, SandboxResponse):
+            return items
+        return self.page(request, items, "enrollments", "courseName")
 
     def ilc_session_enrollments(self, request: SandboxRequest) -> SandboxResponse:
         session = self._by_id(self.data["sessions"], request.match["session_id"])
@@ -363,15 +369,23 @@ class AbsorbTwin(VendorTwin):
         return serve
 
     def _one(
-        self, find: Callable[[SandboxRequest], dict[str, Any] | SandboxResponse | None]
+        self,
+        find: Callable[[SandboxRequest], dict[str, Any] | SandboxResponse | None],
+        edited: str = "dateEdited",
     ) -> Callable[[SandboxRequest], SandboxResponse]:
+        """One enrollment; ``status`` / ``modifiedSince`` filter it like a list of one (the
+        reference documents both on these reads; one that does not match is not found)."""
+
         def serve(request: SandboxRequest) -> SandboxResponse:
             found = find(request)
             if isinstance(found, SandboxResponse):
                 return found
-            if not found:
+            kept = self._status_and_since(request, [found] if found else [], edited)
+            if isinstance(kept, SandboxResponse):
+                return kept
+            if not kept:
                 return error(404, "Enrollment not found.", "NotFound")
-            return SandboxResponse.json(public(found))
+            return SandboxResponse.json(public(kept[0]))
 
         return serve
 
@@ -395,14 +409,14 @@ class AbsorbTwin(VendorTwin):
         return items
 
     def bulk_enrollments(self, request: SandboxRequest) -> SandboxResponse:
-        users = _id_list(request, "userIds")
-        if not users:
-            return error(400, "userIds is required.", "BadRequest")
-        courses = _id_list(request, "courseIds")
+        users, courses = _id_list(request, "userIds"), _id_list(request, "courseIds")
+        if not users and not courses:
+            return error(400, "userIds or courseIds is required.", "BadRequest")
         items = [
             e
             for e in self.data["course_enrollments"]
-            if e["userId"].lower() in users and (not courses or e["courseId"].lower() in courses)
+            if (not users or e["userId"].lower() in users)
+            and (not courses or e["courseId"].lower() in courses)
         ]
         return SandboxResponse.json([public(item) for item in items])
 
