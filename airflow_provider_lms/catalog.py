@@ -133,7 +133,7 @@ class Endpoint:
 
     def requirement_text(self) -> list[str]:
         """What the endpoint needs beyond its required parameters, one human line per rule
-        (``"one of user_ids, org_ids"``, ``"a window or from_date"``), for tables and listings."""
+        (``"needs one of user_ids, org_ids"``, ``"needs a window or from_date"``), for tables and listings."""
         return [rule.text() for rule in self.rules]
 
     def selector(self) -> RecordSelector:

@@ -24,10 +24,16 @@ def render() -> str:
     ]
     for conn_type, hook in _hooks():
         for endpoint in hook.catalog:
-            params = ", ".join(f"**{p.shown_name}**" if p.required else p.shown_name for p in endpoint.params)
-            if endpoint.fixed_page_size:  # a page_size is refused there: say so where authors look
-                params = f"{params}; " if params else ""
-                params += "page size fixed by the vendor"
+            params = "; ".join(
+                part
+                for part in (
+                    ", ".join(f"**{p.shown_name}**" if p.required else p.shown_name for p in endpoint.params),
+                    *endpoint.requirement_text(),  # conditional rules: "needs one of a, b"
+                    # A page_size is refused there: say so where authors look.
+                    "page size fixed by the vendor" if endpoint.fixed_page_size else "",
+                )
+                if part
+            )
             params = params or "-"
             window = endpoint.window.describe() if endpoint.window else "full snapshot"
             rows.append(

@@ -50,8 +50,8 @@ class OneOf:
     def text(self) -> str:
         options = self._options()
         if self.window_satisfies:
-            return f"a window or {_either(options, ' or ')}"
-        return options[0] if len(options) == 1 else f"one of {', '.join(options)}"
+            return f"needs a window or {_either(options, ' or ')}"
+        return f"needs {options[0]}" if len(options) == 1 else f"needs one of {', '.join(options)}"
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class Requires:
         return None
 
     def text(self) -> str:
-        return f"{self.then} with {' or '.join(self.when)}"
+        return f"needs {self.then} with {' or '.join(self.when)}"
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ class Excludes:
         return f"takes {' or '.join(self.names)}, not both" if len(both) > 1 else None
 
     def text(self) -> str:
-        return f"not {' together with '.join(self.names)}"
+        return f"takes {' or '.join(self.names)}, not both"
 
 
 Rule = OneOf | Requires | Excludes

@@ -85,6 +85,10 @@ def catalog_lines(hook) -> list[str]:
         window = "  [date window]" if endpoint.window is not None else ""
         lines.append(f"  {endpoint.name:<28} {endpoint.path}{window}")
         lines.append(f"  {'':<28} parameters: {endpoint.accepted_params()}")
+        for text in endpoint.requirement_text():
+            lines.append(f"  {'':<28} {text}")
+        if endpoint.fixed_page_size:
+            lines.append(f"  {'':<28} page size fixed by the vendor (page_size is refused)")
     return lines
 
 

@@ -114,4 +114,4 @@ def test_bulk_enrollments_without_ids_fail_before_any_request(running, hook):
     with pytest.raises(LmsConfigError, match="user_ids, or course_ids"):
         list(hook.iter_records("bulk_enrollments", {}))
     assert len(running.twin.request_log) == before
-    assert ABSORB_CATALOG.get("bulk_enrollments").requirement_text() == ["one of user_ids, course_ids"]
+    assert ABSORB_CATALOG.get("bulk_enrollments").requirement_text() == ["needs one of user_ids, course_ids"]

@@ -150,3 +150,20 @@ def test_catalog_listing_names_every_endpoint(twin_factory, connect):
     for endpoint in LEARNUPON_CATALOG:
         assert f"  {endpoint.name} " in text
     assert "exam_id (required)" in text and twin.twin.count() == 0
+
+
+def test_the_list_tells_the_whole_rule():
+    """``lms-preview --list`` shows conditional requirements and vendor-fixed page sizes, not only
+    the flat required parameters."""
+    from airflow_provider_lms.hooks.learnworlds import LearnWorldsHook
+    from airflow_provider_lms.hooks.nexport import NexPortHook
+
+    lines = catalog_lines(NexPortHook("nexport_x"))
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith("search_enrollments "))
+    assert lines[at + 2].strip() == "needs one of user_ids, org_ids"
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith("student_sessions "))
+    assert lines[at + 2].strip() == "needs a window or from_date"
+    lines = catalog_lines(LearnWorldsHook("lw_x"))
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith("leads "))
+    assert "page size fixed by the vendor" in lines[at + 2]
+    assert "page_size" not in lines[at + 1]

@@ -159,15 +159,15 @@ def test_rules_are_checked_once_with_the_parameters():
 
 
 def test_requirement_text_shows_the_conditional_requirements():
-    assert NEXPORT_CATALOG.get("search_enrollments").requirement_text() == ["one of user_ids, org_ids"]
-    assert NEXPORT_CATALOG.get("student_sessions").requirement_text() == ["a window or from_date"]
+    assert NEXPORT_CATALOG.get("search_enrollments").requirement_text() == ["needs one of user_ids, org_ids"]
+    assert NEXPORT_CATALOG.get("student_sessions").requirement_text() == ["needs a window or from_date"]
     assert NEXPORT_CATALOG.get("section_enrollments").requirement_text() == [
-        "one of subscriber_id, syllabus_id, enrollment_id, syllabus_unique_name",
-        "org_id with syllabus_id or enrollment_id",
-        "not user_id together with subscriber_id",
+        "needs one of subscriber_id, syllabus_id, enrollment_id, syllabus_unique_name",
+        "needs org_id with syllabus_id or enrollment_id",
+        "takes user_id or subscriber_id, not both",
     ]
     assert NEXPORT_CATALOG.get("custom_enrollment_field_values").requirement_text() == [
-        "one of enrollment_id, subscriber_id and syllabus_id"
+        "needs one of enrollment_id, subscriber_id and syllabus_id"
     ]
     assert LEARNUPON_CATALOG.get("users").requirement_text() == []
 
