@@ -109,6 +109,7 @@ class TokenAuth(Auth):
         self._token: str | None = None
         self._expires_at: float | None = None
         self._lock = threading.Lock()
+        self._signed = threading.local()  # the token this thread last sent: what a 401 refers to
         self.fetch_count = 0
 
     @property
@@ -136,13 +137,18 @@ class TokenAuth(Auth):
         log.info("Obtained a new access token (fetch #%d)", self.fetch_count)
 
     def sign(self, request: SignedRequest) -> None:
-        self.place(request, self.token)
+        token = self.token
+        self._signed.token = token
+        self.place(request, token)
 
     def place(self, request: SignedRequest, token: str) -> None:
         request.headers["Authorization"] = f"Bearer {token}"
 
     def renew(self) -> bool:
+        rejected = getattr(self._signed, "token", None)
         with self._lock:
+            if self._token is not None and rejected is not None and self._token != rejected:
+                return True  # another thread renewed it meanwhile: one renewal for all threads
             self._token = None
         log.info("The vendor rejected the access token; fetching a new one")
         return True

@@ -504,6 +504,8 @@ class LearnWorldsHook(LmsHook):
     hook_name = "LearnWorlds"
     catalog = LEARNWORLDS_CATALOG
     test_endpoint = "users"
+    #: The 30 / 10 s pacing is the bound; 2 in flight hides latency between paced sends.
+    default_max_concurrency = 2
 
     def api_root(self) -> str:
         return api_root(
