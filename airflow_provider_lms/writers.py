@@ -38,8 +38,9 @@ from airflow_provider_lms.storage import INSTALL_HINTS
 
 log = logging.getLogger(__name__)
 
-#: Records encoded per write: output lines of a huge page are never all held at once.
-_BATCH = 1000
+#: Records encoded per write: output lines of a huge page are never all held at once (small
+#: enough that the encoder's buffers stay a fraction of a page).
+_BATCH = 128
 
 
 #: Filesystems an extra of ours installs, by scheme (the message names it).
@@ -52,9 +53,9 @@ class JsonLinesWriter:
         self.count = 0
 
     def write(self, records: Iterable[dict[str, Any]]) -> None:
-        batch = records if isinstance(records, list) and len(records) <= _BATCH else None
-        if batch is not None:  # a page: one encode (the usual case)
-            self._flush(batch)
+        if isinstance(records, list):  # a page: encoded in slices, so the bytes held stay small
+            for start in range(0, len(records), _BATCH):
+                self._flush(records[start : start + _BATCH])
             return
         pending: list[dict[str, Any]] = []
         for record in records:
