@@ -66,6 +66,18 @@ def _template(n: int) -> tuple[bytes, bytes]:
             {"name": "manager", "value": f"{_NAMES[(n + 5) % len(_NAMES)]} {_NAMES[(n + 2) % 10]}"},
         ],
         "tags": [f"tag{n % 13}", f"tag{n % 7}"],
+        "certificate": {
+            "id": f"cert-{n:08d}-7d2e-4f0a-a1b2-{n * 31:012d}",
+            "issued": f"2026-{n % 12 + 1:02d}-{n % 28 + 1:02d}T11:00:00Z",
+            "expires": None if n % 3 else f"2028-{n % 12 + 1:02d}-{n % 28 + 1:02d}T11:00:00Z",
+        },
+        "externalId": f"HR-{n * 7919 % 1000003:07d}",
+        "jobTitle": ["Senior Engineer", "Ward Nurse", "HGV Driver", "Accountant", "Teacher"][n % 5],
+        "managerEmail": f"{_NAMES[(n + 5) % len(_NAMES)].lower()}.manager{n % 97}@example.com",
+        "location": {
+            "city": ["Lyon", "Leeds", "Lagos", "Lima"][n % 4],
+            "country": ["FR", "GB", "NG", "PE"][n % 4],
+        },
     }
     text = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()
     before, after = text.split(b'"@ID@"')
