@@ -504,8 +504,10 @@ class LearnWorldsHook(LmsHook):
     hook_name = "LearnWorlds"
     catalog = LEARNWORLDS_CATALOG
     test_endpoint = "users"
-    #: The 30 / 10 s pacing is the bound; 2 in flight hides latency between paced sends.
-    default_max_concurrency = 2
+    #: The 30 / 10 s pacing is the bound, and its even spacing is proven for one request in
+    #: flight (see EvenPaceThrottle): a second one could arrive early when latencies vary. Raise
+    #: it (extra max_concurrency) only where responses take longer than the pace, ~0.35 s.
+    default_max_concurrency = 1
 
     def api_root(self) -> str:
         return api_root(
