@@ -16,8 +16,8 @@ source's records, exactly once each. One :class:`ExtractChecks` per extract (one
   page's ids are held: memory stays one page, whatever the extract's size.
 
 Why digests this way: re-serialising a page with sorted keys cost as much as parsing it. With ids
-known the digest covers only the ids; otherwise a pickle of the page (C speed, deterministic for
-equal parsed JSON) is hashed.
+known the digest covers only the ids; otherwise the page's compact JSON from orjson (C speed,
+deterministic for equal parsed JSON; a pickle where orjson cannot encode a value) is hashed.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 from airflow_provider_lms.exceptions import LmsConfigError, LmsDataChangedError, LmsPaginationError
+from airflow_provider_lms.fast_json import content_bytes
 from airflow_provider_lms.pagination import Declared
 
 #: Pages tolerated past a declared end before it is an error (a last partial page, an empty one).
@@ -74,10 +75,12 @@ def page_digest(records: list[dict[str, Any]], ids: list[Any] | None = None) -> 
     if ids is not None and None not in ids:
         data = "\x1f".join(map(str, ids)).encode()
         return b"i" + hashlib.blake2b(data, digest_size=16).digest()
-    try:
-        data = pickle.dumps(records, protocol=5)
-    except Exception:  # a record a parser made unpicklable: slower, still exact
-        data = json.dumps(records, default=str).encode()
+    data = content_bytes(records)  # orjson: ~3x cheaper than a pickle, equal for equal pages
+    if data is None:  # a value orjson leaves to others (a subclass, a huge int): pickle it
+        try:
+            data = b"p" + pickle.dumps(records, protocol=5)
+        except Exception:  # a record a parser made unpicklable: slower, still exact
+            data = b"j" + json.dumps(records, default=str).encode()
     return b"c" + hashlib.blake2b(data, digest_size=16).digest()
 
 

@@ -15,7 +15,27 @@ log = logging.getLogger(__name__)
 
 
 class Throttle:
-    """No pacing. Subclasses wait in :meth:`before_request` and learn from :meth:`after_response`."""
+    """No pacing. Subclasses wait in :meth:`before_request` and learn from :meth:`after_response`.
+
+    Every throttle can also be held (:meth:`hold`): after a 429 the transport holds it for the
+    pause the server asked for, so every thread of a concurrent extract waits, not only the one
+    that was told (see :mod:`airflow_provider_lms.concurrent_pages`).
+    """
+
+    _hold_until: float = 0.0  # monotonic time before which no request may start
+    _hold_owner: int | None = None  # the thread that was told: it already waits in its retry
+
+    def hold(self, seconds: float) -> None:
+        """No request through this throttle starts in the next ``seconds`` (other threads wait)."""
+        until = time.monotonic() + seconds
+        if until > self._hold_until:
+            self._hold_until, self._hold_owner = until, threading.get_ident()
+
+    def held_for(self) -> float:
+        """Seconds this thread must still wait for another thread's :meth:`hold` (0 when none)."""
+        if not self._hold_until or self._hold_owner == threading.get_ident():
+            return 0.0
+        return max(0.0, self._hold_until - time.monotonic())
 
     def before_request(self) -> None:
         return None
@@ -75,6 +95,7 @@ class RemainingQuotaThrottle(Throttle):
         self._sleep = sleep
         self._pause = 0.0
         self.waited = 0.0
+        self._lock = threading.Lock()  # concurrent requests read and set the pause
 
     def after_response(self, headers: Mapping[str, str]) -> None:
         if not isinstance(headers, CaseInsensitiveDict):
@@ -86,17 +107,19 @@ class RemainingQuotaThrottle(Throttle):
             remaining = None
         if remaining is not None and remaining < 0:
             remaining = 0  # a negative count (seen in the wild) means "none left", not a crash
-        if remaining is None or remaining > self.low_water:
-            self._pause = 0.0
-        else:
-            self._pause = self.window_seconds / (remaining + 1)
-            log.info("%s=%d: pacing the next request by %.1f s", self.header, remaining, self._pause)
+        with self._lock:
+            if remaining is None or remaining > self.low_water:
+                self._pause = 0.0
+            else:
+                self._pause = self.window_seconds / (remaining + 1)
+                log.info("%s=%d: pacing the next request by %.1f s", self.header, remaining, self._pause)
 
     def before_request(self) -> None:
-        if self._pause > 0:
-            self.waited += self._pause
-            self._sleep(self._pause)
-            self._pause = 0.0
+        with self._lock:  # one thread takes the pause; the others queue behind it
+            if self._pause > 0:
+                self.waited += self._pause
+                self._sleep(self._pause)
+                self._pause = 0.0
 
 
 class EvenPaceThrottle(RollingWindowThrottle):

@@ -249,7 +249,7 @@ class HttpTransport:
         self.decode, self.accept_body = decode, accept_body
         self.connection_label = connection_label
         self.session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=8)
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16)  # max_concurrency <= 16
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
         self.session.headers["User-Agent"] = f"airflow-provider-lms/{__version__}"
@@ -295,6 +295,8 @@ class HttpTransport:
                         self._over_budget(error, attempt, pause, remaining), error.status
                     ) from None
                 self._log_retry(error, attempt, pause, remaining)
+                if error.status == 429:  # the whole pool waits, not only this thread
+                    self.throttle.hold(pause)
                 waited += pause
                 self._sleep(pause)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -424,6 +426,9 @@ class HttpTransport:
         json_body: Any,
         form: Any,
     ) -> requests.Response:
+        held = self.throttle.held_for()  # another thread was told 429: wait as it does
+        if held > 0:
+            self._sleep(held)
         self.throttle.before_request()
         self.request_count += 1
         try:

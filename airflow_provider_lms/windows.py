@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pendulum
 
 from airflow_provider_lms.exceptions import LmsConfigError, LmsRecordTimeError, LmsWindowError
+from airflow_provider_lms.record_times import record_instant
 from airflow_provider_lms.records import get_dotted
 
 if TYPE_CHECKING:
@@ -285,7 +286,7 @@ class DateWindow:
         """
         if self.record_field is None:
             return True
-        moment = parse_record_time(get_dotted(record, self.record_field))
+        moment = record_instant(get_dotted(record, self.record_field))  # fast path, same instant
         if moment is None:
             raise LmsRecordTimeError(self._untrimmable(record, endpoint))
         return window.contains(moment)

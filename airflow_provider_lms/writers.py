@@ -22,7 +22,6 @@ only for Parquet destinations; see :mod:`airflow_provider_lms.parquet`). A write
 from __future__ import annotations
 
 import gzip
-import json
 import logging
 import math
 import os
@@ -34,12 +33,14 @@ from typing import IO, Any
 from airflow.sdk import ObjectStoragePath
 
 from airflow_provider_lms.exceptions import LmsConfigError, LmsResponseError
+from airflow_provider_lms.fast_json import encode_lines, reference_line
 from airflow_provider_lms.storage import INSTALL_HINTS
 
 log = logging.getLogger(__name__)
 
-#: Records encoded per write: output lines of a huge page are never all held at once.
-_BATCH = 1000
+#: Records encoded per write: output lines of a huge page are never all held at once (small
+#: enough that the encoder's buffers stay a fraction of a page).
+_BATCH = 128
 
 
 #: Filesystems an extra of ours installs, by scheme (the message names it).
@@ -52,28 +53,33 @@ class JsonLinesWriter:
         self.count = 0
 
     def write(self, records: Iterable[dict[str, Any]]) -> None:
-        lines: list[str] = []
+        if isinstance(records, list):  # a page: encoded in slices, so the bytes held stay small
+            for start in range(0, len(records), _BATCH):
+                self._flush(records[start : start + _BATCH])
+            return
+        pending: list[dict[str, Any]] = []
         for record in records:
-            lines.append(self._line(record))
-            if len(lines) >= _BATCH:
-                self._flush(lines)
-        self._flush(lines)
+            pending.append(record)
+            if len(pending) >= _BATCH:
+                self._flush(pending)
+                pending = []
+        self._flush(pending)
 
-    def _line(self, record: dict[str, Any]) -> str:
+    def _line(self, record: dict[str, Any], index: int = 0) -> str:
         try:
-            return json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str, allow_nan=False)
+            return reference_line(record)
         except ValueError:  # NaN / Infinity: no JSON reader would take the line back
             field = non_finite_field(record) or "a field"
             raise LmsResponseError(
-                f"record {self.count + 1} of the output: {field} is {_non_finite_value(record)}, which "
-                f"JSON cannot hold; refused rather than writing an unreadable file"
+                f"record {self.count + index + 1} of the output: {field} is {_non_finite_value(record)}, "
+                f"which JSON cannot hold; refused rather than writing an unreadable file"
             ) from None
 
-    def _flush(self, lines: list[str]) -> None:
-        if lines:
-            self._out.write(("\n".join(lines) + "\n").encode())
-            self.count += len(lines)
-            lines.clear()
+    def _flush(self, records: list[dict[str, Any]]) -> None:
+        # fast_json gives json.dumps's exact bytes (orjson where it is sure, json elsewhere).
+        if records:
+            self._out.write(encode_lines(records, self._line))
+            self.count += len(records)
 
     def close(self) -> None:
         if self._gzip is not None:

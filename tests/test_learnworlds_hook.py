@@ -285,7 +285,9 @@ def test_a_revoked_token_is_replaced_once_and_no_record_is_lost(lw):
         if page.number == 2:
             twin.twin.revoke_tokens()
     assert records == [u for u in twin.twin.data["users"] if not u["is_suspended"]]
-    assert twin.twin.tokens_issued == 2 and twin.twin.count(status=401) == 1
+    # One renewal for all threads; each request in flight with the revoked token saw one 401
+    # (one when sequential, at most max_concurrency when pages are fetched ahead).
+    assert twin.twin.tokens_issued == 2 and 1 <= twin.twin.count(status=401) <= lw_hook.max_concurrency
 
 
 def test_a_short_lived_token_is_renewed_before_it_expires(lw, connect):

@@ -422,8 +422,12 @@ def test_a_total_that_changes_mid_extract_restarts_once_and_writes_the_exact_set
     result = extract(conn_id, "users", destination, {"page_size": 5})
     assert ids_in(destination) == [f"r{i:03d}" for i in range(0, 13)]
     assert result["records"] == 13 and result["duplicates_skipped"] == 0
-    # page 0 and 1 of the first attempt, then all three pages again from the start
-    assert [r.int_arg("_offset", -1) for r in running.data_requests()] == [0, 1, 0, 1, 2]
+    # page 0 and 1 of the first attempt (Absorb fetches pages ahead: page 2 may have been asked
+    # for too, and is discarded with the attempt), then all three pages again from the start
+    offsets = [r.int_arg("_offset", -1) for r in running.data_requests()]
+    restart = offsets.index(0, 1)
+    assert offsets[0] == 0 and sorted(offsets[:restart]) in ([0, 1], [0, 1, 2])
+    assert sorted(offsets[restart:]) == [0, 1, 2]
 
 
 def test_a_row_deleted_in_front_restarts_instead_of_leaving_a_gap(vendor, tmp_path):

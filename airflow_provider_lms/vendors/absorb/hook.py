@@ -72,6 +72,8 @@ class AbsorbHook(LmsHook):
     catalog = ABSORB_CATALOG
     max_page_size = MAX_PAGE_SIZE
     test_endpoint = "users"
+    #: Absorb reports 200 requests/s per portal (paced by the throttle): 4 pages in flight is far below.
+    default_max_concurrency = 4
     secret_extras = ("private_key",)
 
     def __init__(

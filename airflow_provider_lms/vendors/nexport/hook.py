@@ -113,6 +113,8 @@ class NexPortHook(LmsHook):
     catalog = NEXPORT_CATALOG
     max_page_size = PAGE_SIZE_MAX
     test_endpoint = "organizations"
+    #: Counted lists (total_count) are fetched 4 pages at a time; bare arrays stay sequential.
+    default_max_concurrency = 4
     secret_param_names: ClassVar[tuple[str, ...]] = ("access_token",)
 
     def __init__(self, conn_id: str | None = None, **kwargs: Any) -> None:
