@@ -10,10 +10,11 @@ import time
 
 import pytest
 
-from airflow_provider_lms.auth import SignedRequest, Token, TokenAuth
+from airflow_provider_lms.auth import SignedRequest
 from airflow_provider_lms.exceptions import LmsConfigError, LmsPaginationError
 from airflow_provider_lms.hooks.learnupon import LearnUponHook
 from airflow_provider_lms.operators.extract import LmsExtractOperator
+from airflow_provider_lms.token_auth import Token, TokenAuth
 from tests.stubs import Reply, StubServer
 
 TOTAL, SIZE = 45, 5  # 9 pages

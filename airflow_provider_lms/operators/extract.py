@@ -47,7 +47,7 @@ class LmsExtractOperator(BaseOperator):
         ``uri``, ``records``, ``pages`` and ``window`` of the run.
     :param max_concurrency: most requests in flight at once (default: the connection extra
         ``max_concurrency``, else the vendor's default). Where page 1 declares the page count
-        (Absorb, NexPort counted lists, LearnWorlds), later pages are fetched that many at a time;
+        (a total of pages or records), later pages are fetched that many at a time;
         a list of ``parameters`` runs that many sets at a time. The file is the same, byte for byte,
         as with ``max_concurrency=1`` (strictly sequential); vendor rate limits still hold.
     :return: ``{"uri", "records", "pages", "duplicates_skipped", "window_start", "window_end"}``
