@@ -1,6 +1,6 @@
 """The generic, data-configured token auth (:mod:`airflow_provider_lms.token_auth`) against a lying
 stub server: where the token goes, the reply shapes it reads, expiry, and the two public signals
-(:class:`LmsRetryLater`, :class:`LmsCredentialRejected`) the transport honours."""
+(:class:`errors.LmsRetryLater`, :class:`errors.LmsCredentialRejected`) the transport honours."""
 
 from __future__ import annotations
 
@@ -12,14 +12,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from airflow_provider_lms.exceptions import (
-    LmsAuthError,
-    LmsConfigError,
-    LmsCredentialRejected,
-    LmsHttpError,
-    LmsResponseError,
-    LmsRetryLater,
-)
+from airflow_provider_lms import exceptions as errors
 from airflow_provider_lms.page_request import PageRequest
 from airflow_provider_lms.redaction import Redactor
 from airflow_provider_lms.token_auth import (
@@ -137,7 +130,7 @@ def test_token_in_the_query_from_a_form_request_is_masked_in_errors(no_sleep):
 
     with StubServer(handler) as stub:
         transport = _client(stub, QUERY_SPEC, sleep=no_sleep)
-        with pytest.raises(LmsHttpError) as caught:
+        with pytest.raises(errors.LmsHttpError) as caught:
             transport.send(PageRequest("GET", "/users", params={"page": 1}))
     token_call, data = stub.requests[0], stub.requests[1]
     assert parse_qs(token_call.body.decode()) == {"user": ["client-7"], "pass": [SECRET]}
@@ -177,7 +170,7 @@ def test_a_bare_reply_that_is_not_a_token_string_is_refused_without_quoting_it(n
     with StubServer(lambda request: Reply.json(json.dumps(reply))) as stub:
         transport = _client(stub, BARE_SPEC, sleep=no_sleep)
         with pytest.raises(
-            LmsResponseError, match="instead of the token string.*is it the gateway"
+            errors.LmsResponseError, match="instead of the token string.*is it the gateway"
         ) as caught:
             transport.send(PageRequest("GET", "/x"))
     assert "leaky-value-1" not in str(caught.value) and SECRET not in str(caught.value)
@@ -196,7 +189,7 @@ def test_a_refusal_inside_a_200_reply_is_an_auth_error_with_the_vendors_words():
     with StubServer(lambda request: Reply.json(body)) as stub:
         transport = _client(stub, spec, sleep=lambda s: None)
         with pytest.raises(
-            LmsAuthError, match="Vendor R issued no access token for connection 'conn_x'"
+            errors.LmsAuthError, match="Vendor R issued no access token for connection 'conn_x'"
         ) as caught:
             transport.send(PageRequest("GET", "/x"))
     message = str(caught.value)
@@ -208,7 +201,7 @@ def test_a_refusal_inside_a_200_reply_is_an_auth_error_with_the_vendors_words():
 def test_refused_credentials_at_the_token_call_say_how_to_fix_them(no_sleep, status):
     with StubServer(lambda request: Reply.json({"error": "invalid_client"}, status)) as stub:
         transport = _client(stub, HEADER_SPEC, sleep=no_sleep)
-        with pytest.raises(LmsAuthError) as caught:
+        with pytest.raises(errors.LmsAuthError) as caught:
             transport.send(PageRequest("GET", "/x"))
     message = str(caught.value)
     assert "Vendor X rejected the credentials of connection 'conn_x'" in message
@@ -218,9 +211,9 @@ def test_refused_credentials_at_the_token_call_say_how_to_fix_them(no_sleep, sta
 
 def test_missing_or_header_unsafe_credentials_fail_before_any_request():
     with StubServer(Vendor()) as stub:
-        with pytest.raises(LmsConfigError, match="connection 'conn_x' has no client secret"):
+        with pytest.raises(errors.LmsConfigError, match="connection 'conn_x' has no client secret"):
             _client(stub, HEADER_SPEC, sleep=None, values={"login": "client-7", "password": ""})
-        with pytest.raises(LmsConfigError, match="client ID.*HTTP header"):
+        with pytest.raises(errors.LmsConfigError, match="client ID.*HTTP header"):
             _client(stub, HEADER_SPEC, sleep=None, values={"login": "clïent-日本", "password": SECRET})
     assert stub.requests == []
 
@@ -270,7 +263,7 @@ def test_a_token_another_process_renewed_is_taken_at_once_without_a_token_call(n
 def test_credential_rejected_by_a_response_check_renews_once_then_fails(no_sleep):
     def check(response, body):
         if response.request.method == "GET" and body.get("error"):
-            raise LmsCredentialRejected("the body says the token expired")
+            raise errors.LmsCredentialRejected("the body says the token expired")
         return body
 
     def handler(request):
@@ -280,7 +273,9 @@ def test_credential_rejected_by_a_response_check_renews_once_then_fails(no_sleep
 
     with StubServer(handler) as stub:
         transport = _client(stub, HEADER_SPEC, sleep=no_sleep, check=check)
-        with pytest.raises(LmsAuthError, match="rejected the credentials of connection 'conn_x'") as caught:
+        with pytest.raises(
+            errors.LmsAuthError, match="rejected the credentials of connection 'conn_x'"
+        ) as caught:
             transport.send(PageRequest("GET", "/x"))
     assert [r.method for r in stub.requests] == ["POST", "GET", "POST", "GET"]  # one renewal
     assert "tok-" not in str(caught.value) and no_sleep.calls == []
@@ -292,7 +287,7 @@ def test_retry_later_from_a_response_check_waits_as_asked_within_the_budget(no_s
     def check(response, body):
         if response.request.method == "GET" and busy[0]:
             busy[0] -= 1
-            raise LmsRetryLater("the vendor says it is busy", 200, retry_after=7.0)
+            raise errors.LmsRetryLater("the vendor says it is busy", 200, retry_after=7.0)
         return body
 
     with StubServer(Vendor()) as stub:
@@ -300,6 +295,6 @@ def test_retry_later_from_a_response_check_waits_as_asked_within_the_budget(no_s
         assert transport.exchange(PageRequest("GET", "/x")).body == {"items": [1, 2]}
         assert no_sleep.calls == [7.0, 7.0] and transport.retry_count == 2
         busy[0] = 9  # more than the 4 attempts
-        with pytest.raises(LmsHttpError, match="the vendor says it is busy .gave up after 4 attempts"):
+        with pytest.raises(errors.LmsHttpError, match="the vendor says it is busy .gave up after 4 attempts"):
             transport.send(PageRequest("GET", "/x"))
     assert json.loads(stub.requests[0].body)["id"] == "client-7"

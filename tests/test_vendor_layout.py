@@ -117,7 +117,7 @@ def test_no_vendor_hook_overrides_the_engine_pipeline(name):
 def test_no_vendor_module_subclasses_a_paginator(name):
     folder = PACKAGE / "vendors" / name
     for path in folder.glob("*.py"):
-        module = f"airflow_provider_lms.vendors.{name}.{path.stem}"
+        module = f"airflow_provider_lms.vendors.{name}" + ("" if path.stem == "__init__" else f".{path.stem}")
         loaded = __import__(module, fromlist=["_"])
         for _, value in inspect.getmembers(loaded, inspect.isclass):
             if value.__module__ == module:

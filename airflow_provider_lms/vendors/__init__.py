@@ -3,10 +3,10 @@
 Each subpackage ``airflow_provider_lms/vendors/<name>/`` says who it is once, in its
 ``__init__.py``::
 
-    VENDOR = Vendor(name="acme", conn_type="acme", hook_name="Acme LMS",
-                    hook_class="airflow_provider_lms.vendors.acme.hook.AcmeHook",
-                    twin_class="airflow_provider_lms.vendors.acme.twin.AcmeTwin",
-                    form=FORM, port_offset=5)
+    VENDOR = Vendor.of(__name__, "Acme LMS", hook="AcmeHook", twin="AcmeTwin", port_offset=5)
+
+(the folder name is the connection type unless ``conn_type`` says otherwise; the connection form
+is ``FORM`` in the folder's ``form.py``).
 
 The provider info (connection forms, hook modules), the sandbox (twins and their ports), the
 README endpoint table and the compose connections are all derived from these descriptors, so
@@ -44,6 +44,30 @@ class Vendor:
     twin_class: str
     form: dict[str, Any] = field(default_factory=dict)
     port_offset: int = 0
+
+    @classmethod
+    def of(
+        cls,
+        package: str,
+        hook_name: str,
+        *,
+        hook: str,
+        twin: str,
+        port_offset: int,
+        conn_type: str | None = None,
+    ) -> Vendor:
+        """The descriptor of the vendor folder ``package`` (its ``__name__``), by the layout's
+        conventions: ``hook.py`` holds ``hook``, ``twin.py`` holds ``twin``, ``form.py`` holds ``FORM``."""
+        name = package.rpartition(".")[2]
+        return cls(
+            name=name,
+            conn_type=conn_type or name,
+            hook_name=hook_name,
+            hook_class=f"{package}.hook.{hook}",
+            twin_class=f"{package}.twin.{twin}",
+            form=import_module(f"{package}.form").FORM,
+            port_offset=port_offset,
+        )
 
     @property
     def default_conn_id(self) -> str:
