@@ -702,6 +702,13 @@ def _run(cell: Cell, stubs: list[VendorStub]) -> Outcome:
         if cell.by_id is not None:
             parameters[_ID_PARAMS[cell.vendor]] = cell.by_id
         cls = hook_class_for_type(vendor.conn_type)
+        fixed = (
+            isinstance(endpoint, str)
+            and endpoint in cls.catalog
+            and cls.catalog.get(endpoint).fixed_page_size
+        )
+        if fixed and "page_size" not in (cell.parameters or {}):
+            parameters.pop("page_size", None)  # the vendor fixes this list's page size: refused
         accepted = accepted_hook_args(cls)
         wanted = {
             "max_attempts": 3,

@@ -291,11 +291,11 @@ def test_a_revoked_token_is_replaced_once_and_no_record_is_lost(lw):
 
 
 def test_a_short_lived_token_is_renewed_before_it_expires(lw, connect):
-    # A 3 s token is renewed after 1.5 s: that slack absorbs a slow request on a loaded machine,
-    # and 14 pages at ~5/s (about 3 s) still outlive the first token.
-    twin, _ = lw(token_ttl=3.0)
-    conn_id = connect(twin, "lw_ttl", extra=json.dumps({"rate_limit_requests": 5, "rate_limit_seconds": 1}))
-    records = list(hook(conn_id).iter_records("users", {"page_size": 10}))  # 14 pages at ~5/s
+    # A 6 s token is renewed after 3 s: that slack absorbs a slow request on a loaded machine,
+    # and 14 pages at ~2.5/s (about 5 s) still outlive the first token.
+    twin, _ = lw(token_ttl=6.0)
+    conn_id = connect(twin, "lw_ttl", extra=json.dumps({"rate_limit_requests": 6, "rate_limit_seconds": 2}))
+    records = list(hook(conn_id).iter_records("users", {"page_size": 10}))  # 14 pages at ~2.5/s
     assert records == [u for u in twin.twin.data["users"] if not u["is_suspended"]]
     assert twin.twin.tokens_issued >= 2
     assert twin.twin.count(status=401) == 0  # renewed ahead of expiry, never rejected
