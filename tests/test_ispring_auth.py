@@ -41,9 +41,9 @@ def test_token_is_renewed_before_it_expires_over_a_long_extract(twin_factory, co
 
 def test_token_rejected_early_is_replaced_on_401(twin_factory, connect):
     # The token dies long before its advertised 30 minutes (revoked, clock skew): 401, new token, retry.
-    # Lifetime long enough that a renewed token survives one request even on a loaded machine,
-    # short enough to expire several times over the ~31 pages.
-    twin = twin_factory("ispring", token_lifetime=1.5, advertised_lifetime=1800, latency=0.15)
+    # Lifetime long enough that a renewed token survives one request even when a loaded machine
+    # stalls for a second (seen in CI at 1.5 s), short enough to expire twice over ~31 pages of 0.25 s.
+    twin = twin_factory("ispring", token_lifetime=2.0, advertised_lifetime=1800, latency=0.25)
     hook = IspringHook(connect(twin))
     got = list(hook.iter_records("learner_module_results", {"page_size": 20}))
     assert got == _active_module_results(twin.twin.data)
@@ -138,9 +138,9 @@ def test_hostile_xml_leaves_the_previous_output_in_place(twin_factory, connect, 
 
 
 def test_secrets_reach_no_log_message_or_error(twin_factory, connect, caplog):
-    # Tokens die unannounced every 1.5 s (401 path) over ~31 pages of 0.1 s: several renewals,
-    # and a renewed token outlives its retry even on a loaded machine.
-    twin = twin_factory("ispring", token_lifetime=1.5, advertised_lifetime=1800, latency=0.1)
+    # Tokens die unannounced after 2.5 s (401 path) over ~31 pages of 0.2 s: several renewals,
+    # and a renewed token outlives its retry even when a loaded machine stalls for a second.
+    twin = twin_factory("ispring", token_lifetime=2.5, advertised_lifetime=1800, latency=0.2)
     caplog.set_level(logging.DEBUG)
     hook = IspringHook(connect(twin))
     list(hook.iter_records("learner_module_results", {"page_size": 20}))
