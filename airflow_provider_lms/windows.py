@@ -163,12 +163,6 @@ FORMATS: dict[str, MomentFormat] = {
 JUST_BEFORE = "just before"
 
 
-def format_moment(moment: pendulum.DateTime, fmt: str) -> Any:
-    """A named format of :data:`FORMATS` (``iso``, ``unix``, ...) or a strftime pattern."""
-    named = FORMATS.get(fmt)
-    return named.render(moment) if named else moment.strftime(fmt)
-
-
 def floor_to_second(moment: pendulum.DateTime) -> pendulum.DateTime:
     return moment.replace(microsecond=0)
 
