@@ -35,6 +35,8 @@ import time
 from importlib.metadata import version
 from pathlib import Path
 
+from proc_stats import status_mb  # beside this script (python benchmarks/<script>.py)
+
 REPO = Path(__file__).resolve().parent.parent
 CONTENDERS = ["hook", "op-jsonl", "op-jsonl-gz", "op-parquet", "naive", "http-operator"]
 PAGE_SIZE = 500
@@ -147,14 +149,6 @@ RUNNERS = {
 }
 
 
-def _status_mb(field: str) -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
 def _reset_peak_rss() -> bool:
     # Linux: writing 5 resets VmHWM, so the peak excludes whatever imports and set-up touched.
     try:
@@ -171,12 +165,12 @@ def _measure(ctx: dict, extract) -> dict:
 
         tracemalloc.start()
     reset = _reset_peak_rss()
-    before = _status_mb("VmRSS")
+    before = status_mb("VmRSS")
     started = time.perf_counter()
     result = extract()
     seconds = time.perf_counter() - started
     # Without the reset, ru_maxrss is the lifetime peak (an upper bound that includes imports).
-    peak = _status_mb("VmHWM") if reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = status_mb("VmHWM") if reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result.update(seconds=seconds, rss_before_mb=before, peak_rss_mb=peak, growth_mb=max(peak - before, 0.0))
     if ctx["tracemalloc"]:
         result["py_heap_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20

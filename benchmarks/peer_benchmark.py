@@ -42,6 +42,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from proc_stats import status_mb  # beside this script (python benchmarks/<script>.py)
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 MARK = "BENCHMARK-RESULT "
@@ -292,14 +294,6 @@ RUNNERS = {
 }
 
 
-def _status_mb(field: str) -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
 def _cpu() -> float:
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
@@ -313,7 +307,7 @@ def _measure(extract, out: Path | None) -> dict:
         pass
     cpu, started = _cpu(), time.perf_counter()
     result = extract()
-    result.update(seconds=time.perf_counter() - started, cpu=_cpu() - cpu, peak_rss_mb=_status_mb("VmHWM"))
+    result.update(seconds=time.perf_counter() - started, cpu=_cpu() - cpu, peak_rss_mb=status_mb("VmHWM"))
     if out is not None and out.is_file():
         result["sha256"] = hashlib.sha256(out.read_bytes()).hexdigest()[:16]
     return result
