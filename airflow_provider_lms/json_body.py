@@ -9,6 +9,16 @@
   ``"NaN"`` / ``"Infinity"`` / ``"-Infinity"`` instead (:data:`NON_FINITE_MODES`).
 * Nesting deeper than the parser can follow is an error, not a raw ``RecursionError``.
 
+Speed: a UTF-8 body is parsed by orjson (about twice as fast as :mod:`json`) wherever orjson is
+known to give exactly what :func:`json.loads` gives. It refuses everything the strict path would
+refuse or treat specially (NaN, Infinity, 1e999, bad UTF-8, a BOM, lone surrogates, deep nesting),
+and such bodies take the strict path below, so their errors and ``non_finite_numbers`` handling are
+unchanged. The one value it reads differently, an integer beyond 64 bits (a float to orjson), is
+looked for first: a body with a run of 19 digits (other than a fraction's) takes the strict path.
+orjson briefly needs about 12 times the body's size while it parses (measured: 82 MB for a 5 MB
+page, against 27 MB for :mod:`json`), so bodies over :data:`FAST_PARSE_MAX_BYTES` take the strict
+path as well: a typical page (0.5 MB) costs a few MB for a moment, a huge one no more than before.
+
 Memory: the raw bytes are released from the response as soon as they are decoded, so a large page
 is held as bytes or as text, then as objects, not all three at once.
 """
@@ -22,6 +32,11 @@ from email.message import Message
 from typing import Any
 
 import requests
+
+try:  # a dependency of the provider; without it every body takes the strict path
+    import orjson
+except ImportError:  # pragma: no cover - orjson ships wheels for every platform Airflow runs on
+    orjson = None  # type: ignore[assignment]
 
 from airflow_provider_lms.exceptions import LmsConfigError, LmsResponseError
 from airflow_provider_lms.redaction import Redactor
@@ -160,8 +175,50 @@ def _find(value: Any, path: str) -> str | None:
     return None
 
 
+#: Digits become "0" so that one ``find`` spots a run of 19 (an integer orjson might not keep exact).
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_NUMBER = b"0" * 19
+_UNSURE = object()
+#: Largest body parsed by orjson (see the module docstring: its transient memory is ~12x the body).
+FAST_PARSE_MAX_BYTES = 4 * 1024 * 1024
+
+
+def _has_long_integer(content: bytes) -> bool:
+    """Whether a run of 19+ digits starts anywhere but after a ``.`` (long fractions such as
+    ``0.00018108032137626934`` are floats to both parsers; they only cost this check)."""
+    digits = content.translate(_DIGITS_TO_ZERO)
+    at = digits.find(_LONG_NUMBER)
+    while at >= 0:
+        if at == 0 or digits[at - 1] != 0x2E:  # not a fraction's digits
+            return True
+        end = at + len(_LONG_NUMBER)
+        while end < len(digits) and digits[end] == 0x30:
+            end += 1
+        at = digits.find(_LONG_NUMBER, end)
+    return False
+
+
+def _fast_parse(content: bytes, content_type: str | None) -> Any:
+    """The body parsed by orjson, or ``_UNSURE`` where only the strict path can say."""
+    if orjson is None or not content or len(content) > FAST_PARSE_MAX_BYTES:
+        return _UNSURE
+    charset = declared_charset(content_type)
+    if charset is not None and charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        return _UNSURE
+    if _has_long_integer(content):
+        return _UNSURE
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:  # whatever it refuses, the strict path explains (or accepts)
+        return _UNSURE
+
+
 def parse_json_body(response: requests.Response, redactor: Redactor, *, non_finite: str = "error") -> Any:
     """Decode and parse a JSON response body strictly, releasing its bytes once decoded."""
+    fast = _fast_parse(response.content, response.headers.get("Content-Type"))
+    if fast is not _UNSURE:
+        response._content = None  # parsed: don't hold the page twice
+        return fast
     where = f"{response.request.method} {redactor.url(response.url)}"
     text = decode_text(response, redactor)
     response._content = None  # the text is all we need now: don't hold the page twice

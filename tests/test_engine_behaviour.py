@@ -69,10 +69,11 @@ def _peak_memory_of_extract(twin_factory, connect, tmp_path, scale):
 
 def test_memory_stays_flat_while_streaming_a_large_extract(twin_factory, connect, tmp_path):
     small_peak, small_size = _peak_memory_of_extract(twin_factory, connect, tmp_path, 4)
-    large_peak, large_size = _peak_memory_of_extract(twin_factory, connect, tmp_path, 24)
+    large_peak, large_size = _peak_memory_of_extract(twin_factory, connect, tmp_path, 48)
     assert large_size > 5 * small_size > 2_000_000
     # Both sides of the loopback run in this process, so the twin's page rendering counts too;
-    # what matters is that six times the data does not need much more memory at once.
+    # what matters is that twelve times the data does not need much more memory at once (each page
+    # parsed by orjson briefly holds ~12x its bytes, so the data must dwarf a few pages).
     assert large_peak < 1.5 * small_peak, (small_peak, large_peak)
     assert large_peak < large_size / 2, (large_peak, large_size)
 
