@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -26,6 +27,7 @@ from airflow_provider_lms.concurrent_pages import (
     predict_requests,
 )
 from airflow_provider_lms.exceptions import LmsConfigError, LmsError, LmsResponseError
+from airflow_provider_lms.heap_freeze import frozen_heap
 from airflow_provider_lms.json_body import check_non_finite_mode, parse_json_body
 from airflow_provider_lms.lineage import report_hook_input
 from airflow_provider_lms.page_checks import ExtractChecks, page_limit_from
@@ -411,7 +413,9 @@ class LmsHook(BaseHook):
         fetcher = PagePrefetcher(
             self.transport.exchange, page_width(self.max_concurrency) if max_pages is None else 1
         )
-        try:
+        # The heap that predates the extract is frozen: collections walking it were ~40% of the CPU.
+        # The fetcher is closed also when the consumer stops early or a check fails.
+        with frozen_heap(), closing(fetcher):
             while request is not None and (max_pages is None or number < max_pages):
                 number += 1
                 checks.before_page(number)
@@ -431,8 +435,6 @@ class LmsHook(BaseHook):
                 progress.page(number, len(records), declared, skipped)
                 yield Page(number, records, received, exchange.response.request, skipped)
                 request = paginator.advance(request, seen)
-        finally:
-            fetcher.close()  # also when the consumer stops early or a check fails
         if request is None:
             checks.finish()
 
