@@ -31,10 +31,14 @@ try:  # a dependency of the provider; the fallback keeps a broken install writin
 except ImportError:  # pragma: no cover - orjson ships wheels for every platform Airflow runs on
     orjson = None  # type: ignore[assignment]
 
-#: marshal (version 2) writes a float as ``g`` + 8 little-endian bytes; all exponent bits set
-#: (NaN, +-Infinity) puts 0xF0-0xFF in the 7th byte and 0x7F/0xFF in the 8th. Strings in marshal
-#: are UTF-8, where such a pair cannot occur, so a match outside a float is only a false alarm.
-_NON_FINITE_DOUBLE = re.compile(rb"g[\x00-\xff]{6}[\xf0-\xff][\x7f\xff]")
+#: marshal writes a float as ``g`` (``\xe7`` when flagged for back-references, version 3+) + 8
+#: little-endian bytes; all exponent bits set (NaN, +-Infinity) puts 0xF0-0xFF in the 7th byte and
+#: 0x7F/0xFF in the 8th. A float object repeated in the batch is written in full once, then as a
+#: reference, so every non-finite value shows at least once. Strings in marshal are UTF-8, where
+#: such a pair cannot occur, so a match outside a float is only a false alarm (the slow way).
+#: Version 4 writes each repeated key once (references), ~3x faster than version 2 on records.
+_NON_FINITE_DOUBLE = re.compile(rb"[g\xe7][\x00-\xff]{6}[\xf0-\xff][\x7f\xff]")
+_MARSHAL_VERSION = 4
 #: Where orjson's float text can differ from Python's repr (see the module docstring): orjson
 #: writes every exponent with its sign (``1e-7``, ``1e+16``), and small numbers as ``0.0000...``.
 #: These are found with ``bytes.find`` (C speed); :func:`_may_differ` then checks that the find is
@@ -93,7 +97,7 @@ def encode_lines(records: Sequence[Any], slow_line: Callable[[Any, int], str]) -
 
 def _fast(records: Sequence[Any]) -> bytes | None:
     try:
-        if _NON_FINITE_DOUBLE.search(marshal.dumps(list(records), 2)):
+        if _NON_FINITE_DOUBLE.search(marshal.dumps(list(records), _MARSHAL_VERSION)):
             return None
         lines = [orjson.dumps(r, default=_refuse, option=_OPTIONS) for r in records]
     except (ValueError, TypeError):  # unmarshallable / too deep / orjson refused: the slow way

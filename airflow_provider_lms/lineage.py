@@ -101,7 +101,7 @@ class FieldsSeen:
                 self.typed += 1
                 for name, value in record.items():
                     self.types.setdefault(name, set()).add(json_type(value))
-            else:
+            elif not record.keys() <= self.types.keys():  # a subset test builds no set: the common case
                 for name in record.keys() - self.types.keys():
                     self.types[name] = {json_type(record[name])}
 

@@ -172,3 +172,13 @@ def test_guid_like_strings_keep_the_fast_path():
     calls = []
     out = encode_lines(records, lambda record, index: calls.append(index) or reference_line(record))
     assert calls == [] and out == _reference(records)
+
+
+def test_a_non_finite_float_repeated_or_referenced_is_still_found():
+    nan = float("nan")
+    shared = [1.5, 2.5]
+    records = [{"a": shared}, {"b": shared, "c": nan}, {"d": nan, "e": [nan, nan]}]
+    assert fast_json._fast(records) is None  # marshal's back-references still show the NaN once
+    writer = JsonLinesWriter(io.BytesIO())
+    with pytest.raises(LmsResponseError, match=r"record 2 of the output: \$\.c is nan"):
+        writer.write(records)
