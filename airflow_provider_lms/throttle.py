@@ -7,7 +7,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from requests.structures import CaseInsensitiveDict
 
@@ -41,6 +40,11 @@ class Throttle:
         return None
 
     def after_response(self, headers: Mapping[str, str]) -> None:
+        return None
+
+    def request_finished(self) -> None:
+        """The request this thread sent last has its response (or failed): called by the transport
+        once the server has surely counted it, before the body is read or any retry waits."""
         return None
 
 
@@ -122,17 +126,27 @@ class RemainingQuotaThrottle(Throttle):
                 self._pause = 0.0
 
 
-class EvenPaceThrottle(RollingWindowThrottle):
-    """At most ``max_requests`` per rolling ``per_seconds``, as one request every
-    ``per_seconds / (max_requests - 1)`` (plus a 2% margin for clock skew) instead of bursts.
+#: Most requests an even-paced client keeps in flight, and so what every client allows for at its
+#: start (see :class:`EvenPaceThrottle`). Three requests a second leave nothing to gain beyond it
+#: unless a response takes over a second.
+PACED_CONCURRENCY_CAP = 4
 
-    Why this spacing is enough whatever the latency: a hook sends its next request only after the
-    previous response, which the server counted when it arrived. So any ``max_requests + 1``
-    consecutive arrivals span at least ``max_requests - 1`` intervals, more than ``per_seconds``,
-    and the server never sees more than its limit in one window. Why evenly: a new task's hook
-    knows nothing of what the previous task (same pool slot) sent a moment ago; bursting the whole
-    budget at start could double it. Waiting one interval before the first request keeps the chain
-    unbroken across tasks that run one after another.
+
+class EvenPaceThrottle(Throttle):
+    """At most ``max_requests`` (M) per rolling ``per_seconds`` (W), as evenly spaced sends with up
+    to ``concurrency`` (c) requests in flight, instead of bursts.
+
+    Two rules: sends are at least ``interval = W x 1.02 / (M - c)`` apart (2% for clock skew), and
+    request n is sent only once every request up to n - c has finished (its response came, or it
+    failed), so the server has counted it. Why no window then sees M + 1 arrivals, whatever the
+    latency: of any M + 1 arrivals, the first sent (a) and the last sent (b) are at least M sends
+    apart. Request a + c was sent after a arrived, and b at least M - c intervals after a + c, so
+    b arrives more than W after a. With c = 1 this is the sequential client, ``interval = W/(M-1)``.
+
+    Why evenly: a new task's hook knows nothing of what the previous task (same pool slot) sent a
+    moment ago; bursting the whole budget at start could double it. Every request of that task has
+    finished, with at most :data:`PACED_CONCURRENCY_CAP` sent in its last moments, so the first
+    request of this one waits that many sequential intervals, which keeps the chain unbroken.
     """
 
     def __init__(
@@ -140,10 +154,52 @@ class EvenPaceThrottle(RollingWindowThrottle):
         max_requests: int,
         per_seconds: float,
         *,
+        concurrency: int = 1,
         margin: float = 0.02,
-        **kwargs: Any,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        interval = per_seconds * (1 + margin) / max(max_requests - 1, 1)
-        super().__init__(1, interval, **kwargs)
-        self.interval = interval
-        self._sent.append(self._clock())  # the previous task may have just sent its last request
+        # Never more in flight than the limit leaves room for (and never below one).
+        self.concurrency = max(1, min(concurrency, PACED_CONCURRENCY_CAP, max_requests - 1))
+        self.max_requests, self.per_seconds = max_requests, per_seconds
+        sequential = per_seconds * (1 + margin) / max(max_requests - 1, 1)
+        self.interval = per_seconds * (1 + margin) / max(max_requests - self.concurrency, 1)
+        self._clock, self._sleep = clock, sleep
+        self._changed = threading.Condition()
+        self._next_number = 0
+        self._unfinished: set[int] = set()
+        self._mine = threading.local()
+        self.waited = 0.0
+        # The previous task may have just sent its last requests (up to the cap of them at once).
+        self._last_send = self._clock() + (PACED_CONCURRENCY_CAP - 1) * sequential
+
+    def before_request(self) -> None:
+        with self._changed:
+            while True:
+                number = self._next_number  # numbered when sent, so numbers are the send order
+                # Rule 2: every request up to number - c has finished (the lock is released while
+                # waiting, and a finish wakes us).
+                if any(n <= number - self.concurrency for n in self._unfinished):
+                    self._changed.wait()
+                    continue
+                # Rule 1: one interval since the previous send (sleeping with the lock held, so no
+                # other request is sent meanwhile; finishes wait for it, which only delays them).
+                pause = self._last_send + self.interval - self._clock()
+                if pause > 0:
+                    self.waited += pause
+                    self._sleep(pause)
+                    continue
+                break
+            self._next_number += 1
+            self._last_send = self._clock()
+            self._unfinished.add(number)
+            self._mine.number = number
+
+    def request_finished(self) -> None:
+        number = getattr(self._mine, "number", None)
+        if number is None:
+            return
+        self._mine.number = None
+        with self._changed:
+            self._unfinished.discard(number)
+            self._changed.notify_all()

@@ -462,6 +462,8 @@ class HttpTransport:
                     f"(not retried: a name that does not exist will not resolve on a retry)"
                 ) from None
             raise TransientHttpError(f"{self._label(request)}: {self._network_reason(exc)}") from None
+        finally:  # headers in (the server has counted it) or failed: pacing may move on
+            self.throttle.request_finished()
 
     # ---- the body ---------------------------------------------------------------------------------
 

@@ -94,7 +94,7 @@ class LearnWorldsHook(LmsHook):
     def create_throttle(self) -> Throttle:
         requests_ = self._positive_extra("rate_limit_requests", RATE_LIMIT_REQUESTS, int)
         seconds = self._positive_extra("rate_limit_seconds", RATE_LIMIT_SECONDS, float)
-        return EvenPaceThrottle(requests_, seconds, sleep=self._sleep)
+        return EvenPaceThrottle(requests_, seconds, concurrency=self.max_concurrency, sleep=self._sleep)
 
     def _positive_extra(self, name: str, default: float, kind: type) -> Any:
         value = self.extras.get(name)
