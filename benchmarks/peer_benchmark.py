@@ -4,6 +4,9 @@
     .venv/bin/python benchmarks/peer_benchmark.py --quick     # ~15 min on a small machine: 20k records
                                                               # (+ ours alone at 100k and 1M for RSS)
     .venv/bin/python benchmarks/peer_benchmark.py             # 100k and 1M records, 0 and 100 ms
+    .venv/bin/python benchmarks/peer_benchmark.py --records 100000 --memory-sizes 1000000
+                                                              # ~30 min: every contender at 100k,
+                                                              # ours alone at 1M for the RSS ratio
 
 A threaded server on 127.0.0.1 (:mod:`lms_server`, in this process) serves ~1 KB nested records,
 500 a page, in two paging styles: Absorb-like (``totalItems`` declared, so the page count is known
@@ -482,6 +485,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-records", type=int, help="records at 100 ms (default 100000)")
     parser.add_argument("--latencies", default="0,100", help="milliseconds per request")
     parser.add_argument("--repeat", type=int, default=3, help="rounds; figures are medians")
+    parser.add_argument(
+        "--memory-sizes",
+        help="sizes at which ours-seq alone runs once at 0 ms for the RSS ratio (--quick: 100000,1000000)",
+    )
     parser.add_argument("--contenders", default=",".join(CONTENDERS))
     parser.add_argument("--styles", default=",".join(STYLES))
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -518,8 +525,11 @@ def main(argv: list[str] | None = None) -> int:
             results[(records, latency, style)] = run_scenario(
                 records, latency, style, names, args.repeat, Path(scratch)
             )
-        if args.quick and 0 in latencies:
-            for records in (100000, 1000000):  # the RSS figure: ours only, one round, Absorb-like
+        memory_sizes = args.memory_sizes or ("100000,1000000" if args.quick else "")
+        if 0 in latencies:
+            for records in [int(x) for x in memory_sizes.split(",") if x]:  # RSS: ours, one round
+                if (records, 0, "absorb") in results:  # measured already, with every contender
+                    continue
                 results[(records, 0, "absorb")] = run_scenario(
                     records, 0, "absorb", ["ours-seq"], 1, Path(scratch)
                 )
