@@ -292,6 +292,16 @@ class Endpoint:
         return size
 
 
+def single_response(
+    name: str, path: str, records_path: str, description: str, *params: Param, **options: Any
+) -> Endpoint:
+    """An endpoint whose list (or object) comes in one response: records at ``records_path``,
+    no paging (``options`` are any other :class:`Endpoint` fields, e.g. ``id_field``)."""
+    return Endpoint(
+        name, path, records_path, params=params, paginator=SinglePage, description=description, **options
+    )
+
+
 def prepare_parameters(
     endpoint: Endpoint, parameters: Mapping[str, Any] | None
 ) -> tuple[Endpoint, dict[str, Any]]:

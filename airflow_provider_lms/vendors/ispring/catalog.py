@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from airflow_provider_lms.catalog import Catalog, Endpoint, Param, date_field_param
+from airflow_provider_lms.catalog import Catalog, Endpoint, Param, date_field_param, single_response
 from airflow_provider_lms.pagination import Paginator, SinglePage, TokenPaginator
 from airflow_provider_lms.windows import DateWindow
 
@@ -113,15 +113,7 @@ def _unpaged(
     name: str, path: str, records_path: str, description: str, *params: Param, id_field: str | None = None
 ) -> Endpoint:
     """A list or an object that comes in one response (records at ``records_path``)."""
-    return Endpoint(
-        name,
-        path,
-        records_path,
-        params=params,
-        paginator=SinglePage,
-        id_field=id_field,
-        description=description,
-    )
+    return single_response(name, path, records_path, description, *params, id_field=id_field)
 
 
 def _one(name: str, path: str, records_path: str, description: str, *params: Param) -> Endpoint:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from airflow_provider_lms.catalog import Catalog, Endpoint, Param
-from airflow_provider_lms.pagination import PageNumberPaginator, Paginator, SinglePage
+from airflow_provider_lms.catalog import Catalog, Endpoint, Param, single_response
+from airflow_provider_lms.pagination import PageNumberPaginator, Paginator
 from airflow_provider_lms.windows import DateWindow
 
 ITEMS_PER_PAGE_MAX = 200
@@ -103,15 +103,7 @@ def _unpaged(
     id_field: str | None = None,
 ) -> Endpoint:
     """A list (``{data}``, no ``meta``) or a single object that comes in one response."""
-    return Endpoint(
-        name,
-        path,
-        records_path,
-        params=params,
-        paginator=SinglePage,
-        id_field=id_field,
-        description=description,
-    )
+    return single_response(name, path, records_path, description, *params, id_field=id_field)
 
 
 def _single_objects() -> list[Endpoint]:
